@@ -1,0 +1,161 @@
+"""The ``joinedup`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.settings import Settings, load_settings
+from commands.language import CommandError
+from storage.database import Database
+from storage.migrate import current_revision, head_revision, upgrade
+
+
+class UsageError(Exception):
+    """A bad command-line argument: printed as one line, exit status 2."""
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    """``--now`` as an aware UTC datetime (a naive ISO time is taken as UTC)."""
+    if not value:
+        return dt.datetime.now(dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f'--now "{value}" is not an ISO time like 2026-11-23T09:00') from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def parse_tz(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f'--tz "{value}" is not an IANA timezone like Europe/London') from None
+
+
+def open_database(settings: Settings) -> Database:
+    return Database(settings.database_url)
+
+
+# --- subcommands -----------------------------------------------------------------------------
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console
+
+    db = open_database(settings)
+    interactive = sys.stdin.isatty() and not args.json
+
+    def prompt() -> None:
+        sys.stdout.write(f"{args.team}> ")
+        sys.stdout.flush()
+
+    try:
+        if interactive:
+            print(
+                f"Joinedup console for {args.team} as {args.as_}. "
+                "`help` lists commands; Ctrl-D quits."
+            )
+        run_console(
+            db,
+            team_name=args.team,
+            email=args.as_,
+            lines=sys.stdin,
+            out=sys.stdout,
+            as_json=args.json,
+            prompt=prompt if interactive else None,
+        )
+    except CommandError as exc:
+        raise UsageError(exc.message) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.extraction import extract_lines
+
+    today = parse_now(args.now).astimezone(parse_tz(args.tz)).date()
+    for row in extract_lines(sys.stdin, today=today):
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url, migrate=False)
+    try:
+        if args.action == "upgrade":
+            upgrade(db.engine)
+            print(f"database at {current_revision(db.engine)} (head {head_revision()})")
+        else:
+            print(f"database at {current_revision(db.engine)} (head {head_revision()})")
+    finally:
+        db.dispose()
+    return 0
+
+
+def add_chat(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chat", help="the command language on stdin, one command a line")
+    p.add_argument("--team", required=True, help="team name (created on first use)")
+    p.add_argument("--as", dest="as_", required=True, metavar="EMAIL", help="who you are")
+    p.add_argument("--json", action="store_true", help="one JSON object per reply")
+    p.set_defaults(func=cmd_chat)
+
+
+def add_extract(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("extract", help="classify chat messages (stdin) as decision/commitment")
+    p.add_argument("--now", help="ISO time that relative dates count from (default: now)")
+    p.add_argument("--tz", default="Europe/London", help="IANA timezone (default Europe/London)")
+    p.set_defaults(func=cmd_extract)
+
+
+def add_db(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help="database migrations")
+    p.add_argument("action", choices=["upgrade", "current"])
+    p.set_defaults(func=cmd_db)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_chat,
+    add_extract,
+    add_db,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="joinedup",
+        description="Joinedup: one joint log of decisions and commitments across Slack and Teams.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args, load_settings()))
+    except UsageError as exc:
+        print(f"joinedup: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

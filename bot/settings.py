@@ -1,0 +1,90 @@
+"""Every setting, read from the environment in this one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from storage.engine import DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_url: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret and self.signing_secret)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.signing_secret and (self.bot_token or self.oauth))
+
+    def why_not(self) -> str:
+        if not self.signing_secret:
+            return "SLACK_SIGNING_SECRET is not set"
+        return "set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    app_id: str | None = None
+    app_password: str | None = None
+    tenant_id: str | None = None
+    app_type: str = "MultiTenant"
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.app_id
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "0.0.0.0"
+    port: int = 3978
+    public_url: str | None = None
+    # Signs download links (Teams summaries); a random one per process if unset.
+    secret_key: str | None = None
+    scheduler_tick_seconds: int = 30
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    teams: TeamsSettings = field(default_factory=TeamsSettings)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    port = _get(env, "JOINEDUP_PORT") or _get(env, "PORT") or "3978"
+    return Settings(
+        database_url=_get(env, "JOINEDUP_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        host=_get(env, "JOINEDUP_HOST") or "0.0.0.0",
+        port=int(port),
+        public_url=_get(env, "JOINEDUP_PUBLIC_URL"),
+        secret_key=_get(env, "JOINEDUP_SECRET_KEY"),
+        scheduler_tick_seconds=int(_get(env, "JOINEDUP_SCHEDULER_TICK") or "30"),
+        slack=SlackSettings(
+            bot_token=_get(env, "SLACK_BOT_TOKEN"),
+            signing_secret=_get(env, "SLACK_SIGNING_SECRET"),
+            client_id=_get(env, "SLACK_CLIENT_ID"),
+            client_secret=_get(env, "SLACK_CLIENT_SECRET"),
+            api_url=_get(env, "JOINEDUP_SLACK_API_URL"),
+        ),
+        teams=TeamsSettings(
+            app_id=_get(env, "MICROSOFT_APP_ID"),
+            app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
+            tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
+            app_type=_get(env, "MICROSOFT_APP_TYPE") or "MultiTenant",
+        ),
+    )

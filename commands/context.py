@@ -1,0 +1,162 @@
+"""What a handler works with: the session, the invocation, the actor, the team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commands.dates import UnreadableDate, parse_when
+from commands.invocation import Invocation
+from commands.language import CommandError
+from commands.reply import Reply
+from commands.rules import local_today
+from storage import people
+from storage.models import AuditEvent, OutboxMessage, Person, Team, TeamMember
+from storage.teams import links_of_team, team_for_channel
+
+NO_TEAM = (
+    "This conversation isn't linked to a team yet. Run `team create <name>`, "
+    "or `team join <code>` with a code from `team link` in one of the team's channels."
+)
+
+
+@dataclass
+class Context:
+    session: Session
+    invocation: Invocation
+    actor: Person
+    team: Team | None
+    announcements: list[Reply] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, invocation: Invocation) -> Context:
+        actor = session.get(Person, invocation.person_id)
+        if actor is None:
+            raise CommandError("I don't know who you are yet; try again in a moment.")
+        team: Team | None = None
+        if invocation.team_id is not None:
+            team = session.get(Team, invocation.team_id)
+        elif invocation.channel is not None:
+            team = team_for_channel(
+                session,
+                platform=invocation.channel.platform,
+                tenant=invocation.channel.tenant,
+                channel_id=invocation.channel.channel_id,
+            )
+        if team is not None:
+            people.ensure_member(session, team.id, actor.id)
+        return cls(session=session, invocation=invocation, actor=actor, team=team)
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.invocation.now
+
+    def require_team(self) -> Team:
+        if self.team is None:
+            raise CommandError(NO_TEAM)
+        return self.team
+
+    @property
+    def today(self) -> dt.date:
+        return local_today(self.now, self.require_team().timezone)
+
+    def is_lead(self, person_id: int | None = None) -> bool:
+        team = self.require_team()
+        member = people.membership(self.session, team.id, person_id or self.actor.id)
+        return member is not None and member.role == "lead"
+
+    def team_has_leads(self) -> bool:
+        team = self.require_team()
+        return (
+            self.session.scalars(
+                select(TeamMember.id).where(
+                    TeamMember.team_id == team.id, TeamMember.role == "lead"
+                )
+            ).first()
+            is not None
+        )
+
+    def resolve_owner(self, token: str, *, usage: str | None = None) -> Person:
+        """``me``, a mention token, ``@handle`` or an email -> a Person (emails are created on
+        first sight; unknown handles are refused rather than guessed)."""
+        person: Person | None
+        mentioned = self.invocation.mentions.get(token)
+        if mentioned is not None:
+            person = self.session.get(Person, mentioned)
+        elif token.lower() == "me":
+            person = self.actor
+        elif token.startswith("<@"):
+            raise CommandError(f"I couldn't tell who {token} is.", usage=usage)
+        elif token.startswith("@"):
+            person = people.person_by_handle(self.session, token)
+            if person is None:
+                raise CommandError(
+                    f"I don't know {token}. Mention them, or use their email "
+                    "(they'll be added to the team).",
+                    usage=usage,
+                )
+        else:
+            person = people.find_or_create_by_email(self.session, token)
+        if person is None:
+            raise CommandError(f"I couldn't tell who {token} is.", usage=usage)
+        if self.team is not None:
+            people.ensure_member(self.session, self.team.id, person.id)
+        return person
+
+    def resolve_when(self, text: str, *, usage: str | None = None) -> dt.date:
+        try:
+            return parse_when(text, today=self.today)
+        except UnreadableDate as exc:
+            raise CommandError(str(exc), usage=usage) from None
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEvent(
+                team_id=self.team.id if self.team else None,
+                actor_id=self.actor.id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+                platform=self.invocation.platform,
+                at=self.now,
+            )
+        )
+
+    def announce(self, reply: Reply) -> None:
+        """Queue ``reply`` for the team's channels on the other platforms (written to the
+        outbox in this same transaction by ``write_announcements``)."""
+        self.announcements.append(reply)
+
+    def write_announcements(self) -> None:
+        if self.team is None or not self.announcements:
+            return
+        origin = self.invocation.platform
+        for link in links_of_team(self.session, self.team.id):
+            if link.platform in (origin, "console"):
+                continue
+            for reply in self.announcements:
+                self.session.add(
+                    OutboxMessage(
+                        team_id=self.team.id,
+                        channel_link_id=link.id,
+                        platform=link.platform,
+                        kind="announcement",
+                        payload=reply.to_dict(),
+                        next_attempt_at=self.now,
+                        created_at=self.now,
+                    )
+                )

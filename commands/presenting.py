@@ -1,0 +1,130 @@
+"""How records read in a Reply: one place, so Slack, Teams, the console and nudges agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from commands.reply import Button, Field, Item
+from commands.rules import days_overdue, is_open, is_overdue
+from storage.models import Commitment, Decision, Person, Risk
+
+
+def ref(kind: str, number: int) -> str:
+    return f"{kind}-{number}"
+
+
+def day(d: dt.date | None) -> str:
+    """``Fri 27 Nov 2026``."""
+    return d.strftime("%a %d %b %Y").replace(" 0", " ") if d else "no date"
+
+
+def due_phrase(commitment: Commitment, today: dt.date) -> str:
+    if commitment.due_date is None:
+        return "no due date"
+    text = day(commitment.due_date)
+    if is_overdue(commitment, today):
+        n = days_overdue(commitment, today)
+        return f"{text} (overdue by {n} day{'s' if n != 1 else ''})"
+    if is_open(commitment) and commitment.due_date == today:
+        return f"{text} (today)"
+    return text
+
+
+def person_name(person: Person | None) -> str:
+    return person.display_name if person else "nobody"
+
+
+def person_with_department(person: Person | None) -> str:
+    if person is None:
+        return "nobody"
+    if person.department is not None:
+        return f"{person.display_name} ({person.department.name})"
+    return person.display_name
+
+
+def status_phrase(commitment: Commitment, today: dt.date) -> str:
+    if commitment.status == "blocked":
+        return f"blocked: {commitment.blocked_reason}"
+    if (
+        commitment.status == "open"
+        and commitment.snoozed_until
+        and commitment.snoozed_until > today
+    ):
+        return f"open (snoozed until {day(commitment.snoozed_until)})"
+    if is_overdue(commitment, today):
+        return "overdue"
+    return commitment.status
+
+
+def commitment_buttons(commitment: Commitment) -> tuple[Button, ...]:
+    r = ref("C", commitment.number)
+    if not is_open(commitment):
+        return (Button("Reopen", f"reopen {r}"),)
+    return (
+        Button("Done", f"done {r}", style="primary"),
+        Button("Snooze 1 day", f"snooze {r} for 1 day"),
+        Button("Snooze 1 week", f"snooze {r} for 1 week"),
+        Button("Reassign", f"reassign {r}", picks_person=True),
+    )
+
+
+def commitment_fields(commitment: Commitment, today: dt.date) -> tuple[Field, ...]:
+    fields = [
+        Field("Owner", commitment.owner.display_name),
+        Field("Department", commitment.department.name if commitment.department else "—"),
+        Field("Due", due_phrase(commitment, today)),
+        Field("Status", status_phrase(commitment, today)),
+    ]
+    if commitment.status == "done" and commitment.done_at:
+        fields.append(Field("Done", commitment.done_at.strftime("%Y-%m-%d %H:%M UTC")))
+    if commitment.status == "cancelled" and commitment.cancelled_reason:
+        fields.append(Field("Cancelled", commitment.cancelled_reason))
+    return tuple(fields)
+
+
+def commitment_item(commitment: Commitment, today: dt.date, *, buttons: bool = True) -> Item:
+    return Item(
+        title=commitment.text,
+        ref=ref("C", commitment.number),
+        fields=commitment_fields(commitment, today),
+        buttons=commitment_buttons(commitment) if buttons else (),
+        highlight=is_overdue(commitment, today),
+        link=commitment.source_link,
+    )
+
+
+def decision_fields(decision: Decision) -> tuple[Field, ...]:
+    fields = [
+        Field("Decided by", decision.decided_by.display_name),
+        Field("Department", decision.department.name if decision.department else "—"),
+        Field("When", decision.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+    if decision.rationale:
+        fields.insert(0, Field("Because", decision.rationale))
+    if decision.status != "active":
+        fields.append(Field("Status", decision.status))
+    return tuple(fields)
+
+
+def decision_item(decision: Decision) -> Item:
+    return Item(
+        title=decision.text,
+        ref=ref("D", decision.number),
+        fields=decision_fields(decision),
+        link=decision.source_link,
+    )
+
+
+def risk_item(risk: Risk, rating: str) -> Item:
+    return Item(
+        title=risk.text,
+        ref=ref("R", risk.number),
+        fields=(
+            Field("Impact", risk.impact),
+            Field("Likelihood", risk.likelihood),
+            Field("Rating", rating),
+            Field("Owner", person_name(risk.owner)),
+            Field("Status", risk.status),
+        ),
+        highlight=rating == "red" and risk.status == "open",
+    )

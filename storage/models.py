@@ -1,0 +1,393 @@
+"""The joint log's tables, as SQLAlchemy 2.0 typed models.
+
+Times are UTC (``DateTime(timezone=True)``); due dates and nudge days are the
+team's local calendar dates (``Date``). Nothing a user does deletes a row:
+cancel, supersede and reassign are state changes recorded in ``audit_events``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+    }
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Case-folded name: team names are unique regardless of case.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    reminder_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    escalation_days: Mapped[int] = mapped_column(Integer, default=3)
+    # ISO weekday, 1 = Monday ... 7 = Sunday.
+    summary_weekday: Mapped[int] = mapped_column(Integer, default=5)
+    summary_time: Mapped[str] = mapped_column(String(5), default="16:00")
+    # A public-holiday calendar, e.g. "GB-ENG" (country-subdivision), or None.
+    holidays: Mapped[str | None] = mapped_column(String(20), default=None)
+    suggestions_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    decision_reaction: Mapped[str] = mapped_column(String(64), default="pushpin")
+    commitment_reaction: Mapped[str] = mapped_column(String(64), default="ballot_box_with_check")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Counter(Base):
+    """The next human number per team and kind (D, C, R): gap-free, shared by all platforms."""
+
+    __tablename__ = "counters"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, default=None)
+    handle: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    identities: Mapped[list[PlatformIdentity]] = relationship(back_populates="person")
+
+
+class PlatformIdentity(Base):
+    """A person's account on one platform: Slack (workspace, user id) or Teams (tenant, user id)."""
+
+    __tablename__ = "platform_identities"
+    __table_args__ = (UniqueConstraint("platform", "tenant", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    tenant: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str] = mapped_column(String(200))
+    aad_object_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # "member" or "lead".
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ChannelLink(Base):
+    """A Slack channel, a Teams conversation or a console session linked to a team."""
+
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("platform", "tenant", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    tenant: Mapped[str] = mapped_column(String(100))
+    channel_id: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    # "active" or "superseded".
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    source_platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    source_link: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        Index("ix_commitments_team_status_due", "team_id", "status", "due_date"),
+        Index("ix_commitments_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # The owner's department when the commitment was made or reassigned.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # "open", "blocked", "done", "cancelled" (blocked is still open work).
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    blocked_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    done_note: Mapped[str | None] = mapped_column(Text, default=None)
+    cancelled_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    source_platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    source_link: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id], lazy="joined")
+    created_by: Mapped[Person] = relationship(foreign_keys=[created_by_id])
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class Area(Base):
+    """A work area whose ownership is recorded as RACI roles."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    roles: Mapped[list[AreaRole]] = relationship(back_populates="area")
+
+
+class AreaRole(Base):
+    """One RACI role of one person on an area; ``ended_at`` set when replaced (never deleted)."""
+
+    __tablename__ = "area_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # "responsible", "accountable", "consulted" or "informed".
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    area: Mapped[Area] = relationship(back_populates="roles")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Risk(Base):
+    __tablename__ = "risks"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str] = mapped_column(String(10), default="medium")
+    likelihood: Mapped[str] = mapped_column(String(10), default="medium")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # "open" or "closed".
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """A claim on one scheduled message: a nudge, a digest, an escalation, a weekly summary.
+
+    Unique per kind, subject and local day, so that several schedulers (replicas)
+    send each one once: the row is inserted (claimed) and committed before the
+    message is sent, then marked sent or failed.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("kind", "subject", "local_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
+    # "owner_nudge", "channel_digest", "escalation", "weekly_summary".
+    kind: Mapped[str] = mapped_column(String(30))
+    # What it is about: "person:12", "channel:3", "commitment:45", "team:2".
+    subject: Mapped[str] = mapped_column(String(100))
+    local_day: Mapped[dt.date] = mapped_column(Date)
+    # "claimed", "sent", "failed".
+    status: Mapped[str] = mapped_column(String(20), default="claimed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class OutboxMessage(Base):
+    """A message to deliver to a channel later (cross-platform announcement), written in the
+    same transaction as the change it announces; delivered, then marked sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    channel_link_id: Mapped[int] = mapped_column(ForeignKey("channel_links.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30), default="announcement")
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    # "pending", "sending", "sent", "failed".
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ConversationReference(Base):
+    """Where a proactive message can reach later (Teams): a channel or a person's personal chat."""
+
+    __tablename__ = "conversation_references"
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    conversation_id: Mapped[str] = mapped_column(String(300))
+    # "personal", "channel", "groupChat".
+    conversation_type: Mapped[str | None] = mapped_column(String(30), default=None)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None, index=True)
+    tenant: Mapped[str | None] = mapped_column(String(100), default=None)
+    service_url: Mapped[str] = mapped_column(Text)
+    reference: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JoinCode(Base):
+    """A short-lived code that links a channel on another platform to an existing team."""
+
+    __tablename__ = "join_codes"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    used_by_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_links.id"), default=None
+    )
+
+
+class InboundEvent(Base):
+    """Platform requests already handled (Slack event_id, interaction id, Teams activity id):
+    a retried delivery finds its key here and is acknowledged without acting twice."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("source", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,189 @@
+"""Finding and creating people, departments and memberships (first sight creates them)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Department, Person, PlatformIdentity, TeamMember
+
+T = TypeVar("T")
+
+
+def _insert_or_find(session: Session, create: Callable[[], T], find: Callable[[], T | None]) -> T:
+    """Insert in a savepoint; if a concurrent transaction inserted the same key, use theirs."""
+    try:
+        with session.begin_nested():
+            return create()
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found
+
+
+def person_by_email(session: Session, email: str) -> Person | None:
+    return session.scalars(
+        select(Person).where(func.lower(Person.email) == email.strip().lower())
+    ).first()
+
+
+def person_by_handle(session: Session, handle: str) -> Person | None:
+    return session.scalars(
+        select(Person).where(func.lower(Person.handle) == handle.lstrip("@").lower())
+    ).first()
+
+
+def _free_handle(session: Session, wanted: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]", "", wanted.lower())[:40] or "person"
+    handle, n = base, 1
+    while person_by_handle(session, handle) is not None:
+        n += 1
+        handle = f"{base}{n}"
+    return handle
+
+
+def find_or_create_by_email(
+    session: Session, email: str, *, display_name: str | None = None
+) -> Person:
+    email = email.strip()
+    existing = person_by_email(session, email)
+    if existing is not None:
+        return existing
+    local = email.split("@", 1)[0]
+
+    def create() -> Person:
+        person = Person(
+            email=email,
+            display_name=display_name or _name_from_local_part(local),
+            handle=_free_handle(session, local),
+        )
+        session.add(person)
+        session.flush()
+        return person
+
+    return _insert_or_find(session, create, lambda: person_by_email(session, email))
+
+
+def _name_from_local_part(local: str) -> str:
+    parts = [p for p in re.split(r"[._-]+", local) if p]
+    return " ".join(p.capitalize() for p in parts) or local
+
+
+def identity(session: Session, *, platform: str, tenant: str, user_id: str) -> Person | None:
+    return session.scalars(
+        select(Person)
+        .join(PlatformIdentity)
+        .where(
+            PlatformIdentity.platform == platform,
+            PlatformIdentity.tenant == tenant,
+            PlatformIdentity.user_id == user_id,
+        )
+    ).first()
+
+
+def resolve_identity(
+    session: Session,
+    *,
+    platform: str,
+    tenant: str,
+    user_id: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    handle: str | None = None,
+    aad_object_id: str | None = None,
+    timezone: str | None = None,
+) -> Person:
+    """The Person behind a platform account, created on first sight.
+
+    A person already known on another platform with the same email becomes the
+    same Person (one joint log, one identity).
+    """
+    person = identity(session, platform=platform, tenant=tenant, user_id=user_id)
+    if person is not None:
+        if display_name and person.display_name != display_name:
+            person.display_name = display_name
+        if email and not person.email and person_by_email(session, email) is None:
+            person.email = email
+        if timezone and not person.timezone:
+            person.timezone = timezone
+        return person
+    person = person_by_email(session, email) if email else None
+    if person is None:
+        wanted = handle or (email.split("@", 1)[0] if email else None) or display_name or user_id
+        person = Person(
+            display_name=display_name or handle or user_id,
+            email=email,
+            handle=_free_handle(session, wanted.replace(" ", ".")),
+            timezone=timezone,
+        )
+        session.add(person)
+        session.flush()
+    target = person
+
+    def create() -> Person:
+        session.add(
+            PlatformIdentity(
+                person_id=target.id,
+                platform=platform,
+                tenant=tenant,
+                user_id=user_id,
+                aad_object_id=aad_object_id,
+            )
+        )
+        session.flush()
+        return target
+
+    def find() -> Person | None:
+        return identity(session, platform=platform, tenant=tenant, user_id=user_id)
+
+    return _insert_or_find(session, create, find)
+
+
+def department_by_name(session: Session, name: str, *, create: bool = False) -> Department | None:
+    key = " ".join(name.split()).casefold()
+    found = session.scalars(select(Department).where(Department.key == key)).first()
+    if found is not None or not create:
+        return found
+
+    def make() -> Department:
+        dept = Department(name=" ".join(name.split()), key=key)
+        session.add(dept)
+        session.flush()
+        return dept
+
+    return _insert_or_find(
+        session,
+        make,
+        lambda: session.scalars(select(Department).where(Department.key == key)).first(),
+    )
+
+
+def membership(session: Session, team_id: int, person_id: int) -> TeamMember | None:
+    return session.scalars(
+        select(TeamMember).where(TeamMember.team_id == team_id, TeamMember.person_id == person_id)
+    ).first()
+
+
+def ensure_member(
+    session: Session, team_id: int, person_id: int, *, role: str = "member"
+) -> TeamMember:
+    found = membership(session, team_id, person_id)
+    if found is not None:
+        return found
+
+    def create() -> TeamMember:
+        member = TeamMember(team_id=team_id, person_id=person_id, role=role)
+        session.add(member)
+        session.flush()
+        return member
+
+    def find() -> TeamMember | None:
+        return membership(session, team_id, person_id)
+
+    return _insert_or_find(session, create, find)
