@@ -99,6 +99,24 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import run_server
+
+    db = open_database(settings)
+    try:
+        run_server(settings, db, host=args.host or settings.host, port=args.port or settings.port)
+    finally:
+        db.dispose()
+    return 0
+
+
+def add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
+    p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
+    p.add_argument("--port", type=int, help="port (default 3978, or PORT)")
+    p.set_defaults(func=cmd_serve)
+
+
 def add_chat(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="the command language on stdin, one command a line")
     p.add_argument("--team", required=True, help="team name (created on first use)")
@@ -121,6 +139,7 @@ def add_db(sub: argparse._SubParsersAction) -> None:
 
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_serve,
     add_chat,
     add_extract,
     add_db,

@@ -1,0 +1,35 @@
+"""Ports the core needs from the outside world, as Protocols (implemented by integrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from commands.reply import Reply
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed a delivery. ``retry_after`` (seconds) when it said when
+    to come back (Slack 429 Retry-After); ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """Sends a Reply to a channel or to a person on one platform (``platform``: "slack",
+    "teams"). Implementations raise DeliveryError on failure; they never retry forever."""
+
+    platform: str
+
+    async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None: ...
+
+    async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
+        """Direct message; False when this platform has no way to reach the person."""
+        ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> dt.datetime: ...
