@@ -114,15 +114,18 @@ _LEADING_TIME = re.compile(rf"^{_TIME}\s+(?:on\s+)?(?=\S)")
 _TRAILING_TIME = re.compile(rf"(?<=\S)\s+{_TIME}$")
 
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-_NUMERIC_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?$")
+# Day first. A dash only with a year: "4-12-2026" is a date, "21-28" is a range of days.
+_NUMERIC_DMY = re.compile(
+    r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?$|^(\d{1,2})-(\d{1,2})-(\d{4})$"
+)
 _DAY_MONTH = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?(?:the\s+)?(\d{{1,2}}){_ORDINAL}?(?:\s+of)?\s+({_MONTH})\.?"
-    r"(?:,?\s+(\d{4}))?$"
+    r"(?:,?\s+(\d{4}|\d{2}))?$"
 )
 _MONTH_DAY = re.compile(
     rf"^(?:{_WEEKDAY},?\s+)?({_MONTH})\.?\s+(?:the\s+)?(\d{{1,2}}){_ORDINAL}?(?:,?\s+(\d{{4}}))?$"
 )
-_DAY_ONLY = re.compile(rf"^(\d{{1,2}}){_ORDINAL}$")
+_DAY_ONLY = re.compile(rf"^(?:{_WEEKDAY},?\s+)?(?:the\s+)?(\d{{1,2}}){_ORDINAL}$")
 _MONTH_ONLY = re.compile(
     rf"^(?:(end|start|beginning|mid|early|late)(?:\s+of|-)?\s*)?(?:the\s+)?({_MONTH})"
     r"(?:\s+(\d{4}))?$"
@@ -144,6 +147,7 @@ _DATE_START = re.compile(
         (
             r"^(?:\d{4}-\d{1,2}-\d{1,2}",
             r"\d{1,2}[/.]\d{1,2}\b",
+            r"\d{1,2}-\d{1,2}-\d{4}\b",
             rf"\d{{1,2}}{_ORDINAL}?\s+(?:of\s+)?{_MONTH}\b",
             rf"\d{{1,2}}{_ORDINAL}\b",
             rf"{_MONTH}\b",
@@ -248,6 +252,11 @@ def _explicit(
         raise UnreadableDate(words, today=today) from None
 
 
+def _days_in_month_any_year(month: int) -> int:
+    """The most days ``month`` can have (29 for February), for dates given without a year."""
+    return calendar.monthrange(2024, month)[1]  # 2024: a leap year
+
+
 def _full_year(year: str) -> int:
     return 2000 + int(year) if len(year) == 2 else int(year)
 
@@ -288,18 +297,20 @@ def _by_rules(text: str, *, words: str, today: datetime.date) -> datetime.date |
     if m := _ISO.match(text):
         return _explicit(int(m[1]), int(m[2]), int(m[3]), words=words, today=today)
     if m := _NUMERIC_DMY.match(text):
+        if m[4]:
+            return _explicit(int(m[6]), int(m[5]), int(m[4]), words=words, today=today)
         day, month = int(m[1]), int(m[2])
         if m[3]:
             return _explicit(_full_year(m[3]), month, day, words=words, today=today)
-        if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1]):
+        if not (1 <= month <= 12 and 1 <= day <= _days_in_month_any_year(month)):
             raise UnreadableDate(words, today=today)
         return _next_on_or_after(today, month=month, day=day, words=words)
     for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
         if m := pattern.match(text):
             day, month = int(m[day_group]), _month_index(m[month_group])
             if m[3]:
-                return _explicit(int(m[3]), month, day, words=words, today=today)
-            if not 1 <= day <= calendar.monthrange(2024, month)[1]:
+                return _explicit(_full_year(m[3]), month, day, words=words, today=today)
+            if not 1 <= day <= _days_in_month_any_year(month):
                 raise UnreadableDate(words, today=today)
             return _next_on_or_after(today, month=month, day=day, words=words)
     if m := _DAY_ONLY.match(text):
@@ -460,6 +471,8 @@ def _by_dateparser(text: str, *, today: datetime.date) -> datetime.date | None:
     day: datetime.date = found.date()
     if abs(day - today) > _MAX_DISTANCE:
         return None
+    if day < today and not re.search(r"\d{4}|\b(?:ago|last|yesterday)\b", text):
+        return None  # it ignores PREFER_DATES_FROM for some forms ("mon 7th" -> a past 7th)
     return day
 
 

@@ -30,6 +30,14 @@ class Notifier(Protocol):
         """Direct message; False when this platform has no way to reach the person."""
         ...
 
+    async def share_file(
+        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    ) -> None:
+        """Share a file in a channel with ``reply`` as its message. Slack uploads it
+        (files_upload_v2); Teams, whose bots cannot upload into channels, posts the reply
+        with ``reply.link`` set to a signed, expiring download URL from our server."""
+        ...
+
 
 class Clock(Protocol):
     def __call__(self) -> dt.datetime: ...
