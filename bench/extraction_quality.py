@@ -10,9 +10,9 @@ Runs ``commands.extraction.extract`` over the hand-labelled sets in
   labelled messages.
 
 ``labelled.jsonl`` is the development set: the rules were written with it in view, so its
-figures flatter them. ``fresh.jsonl`` (35 messages) was written and labelled by another engineer who had not
-read the rules, and scored once without changing the rules: its figures are the honest
-estimate. ``heldout.jsonl`` was labelled after the rules were written and scored
+figures flatter them. ``fresh.jsonl`` (35 messages) was written and labelled by an
+engineer who had not read the rules, and scored once without changing them: its figures
+are the honest estimate. ``heldout.jsonl`` was labelled after the rules were written and scored
 once before any fix; gaps it exposed have since been closed, so read both as optimistic and
 watch real messages for the rest.
 
