@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from commands import actions as a
+from commands.dates import looks_like_date
 
 MAX_TEXT = 4000
 
@@ -169,16 +170,20 @@ def _split_last(text: str, word: str) -> tuple[str, str | None]:
     return text[: m.start()], text[m.end() :]
 
 
-# A trailing "by <when>" of at most this many words is read as the due date; a
-# longer tail ("... written by the housing team's analysts") stays in the text.
-_MAX_WHEN_WORDS = 4
+# A trailing "by <when>" is read as the due date when it starts like a date, or is so
+# short that it can only have been meant as one ("by flurbsday" must be refused, not
+# swallowed into the text); a longer tail ("... written by the housing team") is text.
+_MAX_UNDATED_WHEN_WORDS = 2
 
 
 def _split_due(text: str) -> tuple[str, str | None]:
     head, tail = _split_last(text, "by")
-    if tail is None or not head.strip() or len(tail.split()) > _MAX_WHEN_WORDS:
+    if tail is None or not head.strip():
         return text, None
-    return head, tail.strip().rstrip(".!")
+    tail = tail.strip().rstrip(".!")
+    if looks_like_date(tail) or len(tail.split()) <= _MAX_UNDATED_WHEN_WORDS:
+        return head, tail
+    return text, None
 
 
 def parse(text: str) -> a.Command:

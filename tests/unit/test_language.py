@@ -1,0 +1,115 @@
+"""The command language, parsed without a database."""
+
+from __future__ import annotations
+
+import pytest
+
+from commands import actions as a
+from commands.language import CommandError, parse
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("decision Pool the budget", a.LogDecision("Pool the budget")),
+        (
+            "decision Pool it because we both need it because reasons",
+            a.LogDecision("Pool it because we both need it", "reasons"),
+        ),
+        ("/decision  Venue is the library ", a.LogDecision("Venue is the library")),
+        ("decision supersede D-3 New plan", a.SupersedeDecision(3, "New plan")),
+        ("commit me Send it by Friday", a.LogCommitment("me", "Send it", "Friday")),
+        ("action @sam Draft DPIA", a.LogCommitment("@sam", "Draft DPIA", None)),
+        (
+            "commit sam@x.gov Send the report written by the housing team analysts",
+            a.LogCommitment("sam@x.gov", "Send the report written by the housing team analysts"),
+        ),
+        (
+            "commit <@U123> Book room by end of month",
+            a.LogCommitment("<@U123>", "Book room", "end of month"),
+        ),
+        ("done C-12 sent to board", a.MarkDone(12, "sent to board")),
+        ("done c12", a.MarkDone(12)),
+        ("cancel #C-4", a.Cancel(4)),
+        ("block C-2 waiting for legal", a.Block(2, "waiting for legal")),
+        ("reassign C-2 @priya", a.Reassign(2, "@priya")),
+        ("due C-2 by 2026-12-04", a.SetDue(2, "2026-12-04")),
+        ("snooze C-2 until Monday", a.Snooze(2, "Monday")),
+        ("snooze C-2 for 1 week", a.Snooze(2, "in 1 week")),
+        ("who owns the DPIA?", a.WhoOwns("the DPIA")),
+        ("owner data sharing", a.WhoOwns("data sharing")),
+        (
+            "owns data sharing agreement @priya accountable",
+            a.SetOwnership("data sharing agreement", "@priya", "accountable"),
+        ),
+        ("owns comms me", a.SetOwnership("comms", "me", "responsible")),
+        ("list", a.ListRecords()),
+        (
+            "list overdue for @sam dept Health and Care",
+            a.ListRecords("overdue", "@sam", "Health and Care"),
+        ),
+        (
+            "risk Data late impact high likelihood low owner @sam",
+            a.LogRisk("Data late", "high", "low", "@sam"),
+        ),
+        ("risk close R-1 mitigated", a.CloseRisk(1, "mitigated")),
+        ("team create Rough Sleeping", a.CreateTeam("Rough Sleeping")),
+        ("team set timezone Europe/London", a.SetTeamOption("timezone", "Europe/London")),
+        ("team join abcd2345", a.JoinTeam("ABCD2345")),
+        ("dept me Housing", a.SetDepartment("me", "Housing")),
+        ("help commit", a.Help("commit")),
+    ],
+)
+def test_each_command_parses_to_its_typed_form(text: str, expected: a.Command) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("tail", "due"),
+    [
+        ("by Friday", "Friday"),
+        ("by flurbsday", "flurbsday"),
+        ("by end of next month", "end of next month"),
+        ("by 4 Dec", "4 Dec"),
+        ("by the housing team", None),
+    ],
+)
+def test_a_trailing_by_is_the_due_date_when_it_reads_as_one(tail: str, due: str | None) -> None:
+    parsed = parse(f"commit me Send the report {tail}")
+    assert isinstance(parsed, a.LogCommitment) and parsed.when == due
+
+
+def test_a_multi_line_decision_keeps_its_line_breaks() -> None:
+    assert parse("decision\nLine one\nLine two") == a.LogDecision("Line one\nLine two")
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "usage"),
+    [
+        ("", "help", "help"),
+        ("decision", "decision text is missing", "decision"),
+        ("commit", "Who owns it", "commit"),
+        ("commit Send it", '"Send" is not an owner', "commit"),
+        ("done", "Which commitment", "done"),
+        ("done D-2", "not a commitment id", "done"),
+        ("reassign C-2", "Who should own it", "reassign"),
+        ("owns @sam", "Which area", "owns"),
+        ("list everything", 'can\'t list "everything"', "list"),
+        ("risk Floods likelihood certain", "must be low, medium or high", "risk"),
+        ("team set colour blue", "Which setting", "team set"),
+        ("who knows", "who owns", "who owns"),
+        ("dance", 'command "dance"', "help"),
+    ],
+)
+def test_malformed_commands_get_a_specific_message_and_the_usage_line(
+    text: str, words: str, usage: str
+) -> None:
+    with pytest.raises(CommandError) as err:
+        parse(text)
+    assert words in err.value.message
+    assert err.value.usage is not None and err.value.usage.startswith(usage)
+
+
+def test_a_text_over_4000_characters_is_refused_with_its_length() -> None:
+    with pytest.raises(CommandError, match="4,001 characters"):
+        parse("decision " + "é" * 4001)
