@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_calendars
@@ -75,34 +75,30 @@ def _decision_state(d: Decision) -> dict[str, Any]:
 # --- lookups ---------------------------------------------------------------------------------
 
 
-def _commitment(ctx: Context, number: int) -> Commitment:
+R = TypeVar("R", Commitment, Decision, Risk)
+
+
+def _record(ctx: Context, model: type[R], kind: str, number: int) -> R:
+    """The team's record ``<kind>-<number>``, or a CommandError naming what is missing."""
     team = ctx.require_team()
     found = ctx.session.scalars(
-        select(Commitment).where(Commitment.team_id == team.id, Commitment.number == number)
+        select(model).where(model.team_id == team.id, model.number == number)
     ).first()
     if found is None:
-        raise CommandError(f"There is no C-{number} in {team.name}.")
+        raise CommandError(f"There is no {kind}-{number} in {team.name}.")
     return found
+
+
+def _commitment(ctx: Context, number: int) -> Commitment:
+    return _record(ctx, Commitment, "C", number)
 
 
 def _decision(ctx: Context, number: int) -> Decision:
-    team = ctx.require_team()
-    found = ctx.session.scalars(
-        select(Decision).where(Decision.team_id == team.id, Decision.number == number)
-    ).first()
-    if found is None:
-        raise CommandError(f"There is no D-{number} in {team.name}.")
-    return found
+    return _record(ctx, Decision, "D", number)
 
 
 def _risk(ctx: Context, number: int) -> Risk:
-    team = ctx.require_team()
-    found = ctx.session.scalars(
-        select(Risk).where(Risk.team_id == team.id, Risk.number == number)
-    ).first()
-    if found is None:
-        raise CommandError(f"There is no R-{number} in {team.name}.")
-    return found
+    return _record(ctx, Risk, "R", number)
 
 
 def _may_change(ctx: Context, c: Commitment, verb: str) -> None:
