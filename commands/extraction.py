@@ -98,7 +98,9 @@ _FIRST_PERSON = re.compile(
     r"|\bleave (?:it|this|that)(?: one)? with me\b|\bi'll take (?:it|this|that)\b"
     # "ill send round the slides": I'll without its apostrophe, trusted only at the start
     r"|^(?:ill|il)\s+(?P<rest_typo>[a-z]+(?:\s+\S+){0,2})"
-    r"|^(?:will do|on it|can do|consider it done)\b",
+    r"|^(?:will do|on it|can do|consider it done)\b"
+    # A chat shorthand that drops the "I": "Will circulate the minutes tomorrow".
+    r"|^(?:will|gonna)\s+(?P<rest_bare>(?!be\b|you\b|we\b|they\b|it\b|do\b)[a-z]+(?:\s+\S+){0,2})",
     re.I,
 )
 # After "I'll": being somewhere (or not), or a figure of speech, which is not a commitment.
@@ -132,6 +134,8 @@ _DECISION = re.compile(
     r"|\bsigned[ \-]?off\b|\bsign-?off (?:received|given|granted)\b"
     r"|(?<!the )\bapproved\b|\bratified\b|\bgreen[ \-]lit\b|\bgiven the go-ahead\b"
     r"|\b(?:it'?s|that'?s|it is|that is) settled\b|\bsettled on\b"
+    r"|\b(?:it'?s|that'?s|it is|that is|it was|that was) (?:been |now )?decided\b"
+    r"|^\W*(?:ok,? |so,? |right,? )?decided\b|\bfinal answer\b"
     r"|\bgoing forward,? we(?:'ll| will)\b|\bfrom now on,? we\b|\bwith immediate effect\b"
     r"|\b(?:consensus|agreement) (?:reached|was reached)\b|\breached (?:consensus|agreement)\b"
     r"|^(?:ok,? |so,? |right,? )?going (?:with|ahead with)\b",
@@ -234,7 +238,7 @@ def _owner(text: str, *, due: datetime.date | None) -> str | None:
             candidates.append((found.start(), found.group("person")))
             break
     for found in _FIRST_PERSON.finditer(text):
-        rest = found.group("rest") or found.group("rest_typo")
+        rest = found.group("rest") or found.group("rest_typo") or found.group("rest_bare")
         if rest and _NOT_AN_ACTION.match(rest):
             continue
         candidates.append((found.start(), "me"))
