@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+import jwt
 from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -113,6 +114,8 @@ def mount_teams(
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        if turn_context.activity.type == "event":  # a proactive send: the sender reports it
+            return
         log.error("Teams turn failed", exc_info=error)
 
     adapter.on_turn_error = on_turn_error
@@ -151,13 +154,21 @@ async def handle_request(
     if not isinstance(body, dict) or not body.get("type"):
         return web.json_response({"error": "not a Bot Framework activity"}, status=400)
     activity = Activity().deserialize(body)
+    try:
+        # Authenticate first and apart from the turn, so that only a refused or malformed
+        # token is a 401 (the SDK lets a token that is not a JWT escape as a DecodeError).
+        auth = await adapter.bot_framework_authentication.authenticate_request(
+            activity, request.headers.get("Authorization", "")
+        )
+    except (PermissionError, jwt.PyJWTError) as exc:
+        log.info("Teams: refused an unauthenticated request: %s", exc)
+        return web.json_response({"error": "unauthorized"}, status=401)
+    except Exception:
+        log.exception("Teams: could not check the request's token")
+        return web.json_response({"error": "cannot verify the request now"}, status=503)
     token = _RAW_ACTIVITY.set(body)
     try:
-        invoke = await adapter.process_activity(
-            request.headers.get("Authorization", ""), activity, bot.on_turn
-        )
-    except PermissionError:
-        return web.json_response({"error": "unauthorized"}, status=401)
+        invoke = await adapter.process_activity(auth, activity, bot.on_turn)
     finally:
         _RAW_ACTIVITY.reset(token)
     if invoke is None:

@@ -41,8 +41,7 @@ async def send(
 
     ``conversation_id`` overrides the reference's (a channel thread: ``<channel>;messageid=<root>``).
     ``activity_id`` is sent as the activity's id, so that a connector that deduplicates on it
-    can drop a retried post; the SDK's ``send_activity`` blanks ids, so this path calls the
-    connector client directly. Failures raise ``DeliveryError``.
+    can drop a retried post. Failures raise ``DeliveryError``.
     """
     ref = ConversationReference().deserialize(reference)
     ref.activity_id = None
@@ -50,23 +49,30 @@ async def send(
         ref.conversation.id = conversation_id
 
     async def callback(turn_context: TurnContext) -> None:
+        # Straight to the connector: TurnContext.send_activity would make this a reply to the
+        # continuation activity's made-up id, and would blank our activity id.
         outgoing = TurnContext.apply_conversation_reference(activity, ref)
-        if activity_id is None:
-            await turn_context.send_activity(outgoing)
-            return
+        outgoing.reply_to_id = None
         outgoing.id = activity_id
         connector = turn_context.turn_state.get(adapter.BOT_CONNECTOR_CLIENT_KEY)
-        await connector.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
+        try:
+            await connector.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
+        except Exception as exc:
+            # The adapter hands a turn's exception to on_turn_error and returns normally;
+            # keep it so the caller learns the send failed.
+            failures.append(exc)
+            raise
 
+    failures: list[BaseException] = []
     try:
         await asyncio.wait_for(
             adapter.continue_conversation(ref, callback, bot_app_id=app_id),
             timeout=SEND_TIMEOUT_S,
         )
-    except DeliveryError:
-        raise
     except Exception as exc:
-        raise delivery_error(exc) from exc
+        raise delivery_error(failures[0] if failures else exc) from exc
+    if failures:
+        raise delivery_error(failures[0]) from failures[0]
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:
