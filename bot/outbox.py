@@ -207,8 +207,9 @@ async def deliver_outbox(
                     "next_attempt_at": now + backoff(attempts, error.retry_after),
                 }
                 report.retrying.append(row.id)
-                log.warning("outbox %s: attempt %d failed (%s); will retry", row.id, attempts,
-                            error)
+                log.warning(
+                    "outbox %s: attempt %d failed (%s); will retry", row.id, attempts, error
+                )
             await asyncio.to_thread(_finish, db, row.id, worker_id=worker_id, values=values)
             continue
         held = await asyncio.to_thread(
@@ -216,8 +217,12 @@ async def deliver_outbox(
             db,
             row.id,
             worker_id=worker_id,
-            values={"status": "sent", "sent_at": now, "attempts": row.attempts + 1,
-                    "last_error": None},
+            values={
+                "status": "sent",
+                "sent_at": now,
+                "attempts": row.attempts + 1,
+                "last_error": None,
+            },
         )
         if not held:
             log.warning("outbox %s: sent, but another worker had re-claimed it", row.id)
@@ -280,7 +285,8 @@ class OutboxWorker:
             self._wake = asyncio.Event()
             self._task = asyncio.create_task(self._loop(), name="outbox")
             log.info(
-                "Outbox delivery every %.1fs for %s", self.tick_seconds,
+                "Outbox delivery every %.1fs for %s",
+                self.tick_seconds,
                 ", ".join(sorted(self.notifiers)) or "no platform",
             )
 

@@ -58,15 +58,18 @@ def confirm_email(cmd: a.ConfirmEmail, ctx: Context) -> Reply:
     if me.email:
         # The address came from a platform (or an earlier confirmation): changing it would let
         # anyone take over another person's records by typing their email.
-        raise CommandError(
-            f"I already know you as {me.email}. Ask a team lead if that is wrong."
-        )
+        raise CommandError(f"I already know you as {me.email}. Ask a team lead if that is wrong.")
     other = people.person_by_email(ctx.session, email)
     if other is None or other.id == me.id:
         me.email = email
         ctx.session.flush()
-        ctx.audit("person.email_confirmed", "person", me.id, before={"email": None},
-                  after={"email": email})
+        ctx.audit(
+            "person.email_confirmed",
+            "person",
+            me.id,
+            before={"email": None},
+            after={"email": email},
+        )
         return Reply(
             headline=f"Thanks, {me.display_name}: you're {email}.",
             body="If you also use the bot on the other platform, it will know you there "
@@ -120,32 +123,40 @@ def _merge(ctx: Context, *, duplicate: Person, into: Person) -> Reply:
             "person_id": duplicate.id,
             "identities": [[i.platform, i.tenant, i.user_id] for i in mine],
         },
-        after={"merged_into": into.id, "email": into.email, "moved": moved,
-               "memberships": memberships},
+        after={
+            "merged_into": into.id,
+            "email": into.email,
+            "moved": moved,
+            "memberships": memberships,
+        },
     )
     accounts = ", ".join(sorted({i.platform for i in mine} | {i.platform for i in theirs}))
     return Reply(
         headline=f"Thanks: you're {into.email}, one person on {accounts}.",
         body="Your commitments, decisions and roles from both accounts are now one list.",
         fields=(Field("Records moved", str(sum(moved.values()))),),
-        data={"person_id": into.id, "merged_from": duplicate.id, "email": into.email,
-              "merged": True, "moved": moved},
+        data={
+            "person_id": into.id,
+            "merged_from": duplicate.id,
+            "email": into.email,
+            "merged": True,
+            "moved": moved,
+        },
     )
 
 
-def _merge_memberships(ctx: Context, *, duplicate: Person, into: Person) -> list[int]:
+def _merge_memberships(ctx: Context, *, duplicate: Person, into: Person) -> list[dict[str, Any]]:
     """Give ``into`` every team membership of ``duplicate`` (keeping the higher role).
 
-    The duplicate's membership rows stay, as its Person row does; it has no accounts left,
-    so nobody can act as it.
+    The duplicate's membership rows stay, as its Person row does, demoted to plain members
+    (it has no accounts left, so nobody can act as it, and it is not listed as a lead).
     """
-    teams: list[int] = []
-    rows = ctx.session.scalars(
-        select(TeamMember).where(TeamMember.person_id == duplicate.id)
-    ).all()
+    teams: list[dict[str, Any]] = []
+    rows = ctx.session.scalars(select(TeamMember).where(TeamMember.person_id == duplicate.id)).all()
     for row in rows:
         target = people.ensure_member(ctx.session, row.team_id, into.id, role=row.role)
         if _ROLE_RANK.get(row.role, 0) > _ROLE_RANK.get(target.role, 0):
             target.role = row.role
-        teams.append(row.team_id)
+        teams.append({"team_id": row.team_id, "role": row.role})
+        row.role = "member"
     return teams

@@ -46,9 +46,7 @@ def tenant_of(activity: dict[str, Any]) -> str:
     conversation = activity.get("conversation") or {}
     channel_data = activity.get("channelData") or {}
     return str(
-        conversation.get("tenantId")
-        or (channel_data.get("tenant") or {}).get("id")
-        or "default"
+        conversation.get("tenantId") or (channel_data.get("tenant") or {}).get("id") or "default"
     )
 
 

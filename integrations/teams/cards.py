@@ -83,9 +83,7 @@ def action(button: Button) -> dict[str, Any]:
 
 def _item(item: Item) -> dict[str, Any]:
     title = f"**{item.ref}** {item.title}" if item.ref else item.title
-    body: list[dict[str, Any]] = [
-        _text(title, color="attention" if item.highlight else "default")
-    ]
+    body: list[dict[str, Any]] = [_text(title, color="attention" if item.highlight else "default")]
     if item.fields:
         body.append(_facts(item.fields))
     actions = [action(b) for b in item.buttons]
@@ -188,8 +186,12 @@ def task_module(card: dict[str, Any], *, title: str) -> dict[str, Any]:
     return {
         "task": {
             "type": "continue",
-            "value": {"title": title, "height": "medium", "width": "medium",
-                      "card": attachment(card)},
+            "value": {
+                "title": title,
+                "height": "medium",
+                "width": "medium",
+                "card": attachment(card),
+            },
         }
     }
 

@@ -64,10 +64,14 @@ _AT_WITH_ATTRIBUTES = re.compile(r"<at\b[^>]*>", re.I)
 class TeamsConfig(Protocol):
     """What the endpoint needs from settings (``bot.settings.TeamsSettings`` fits)."""
 
-    app_id: str | None
-    app_password: str | None
-    tenant_id: str | None
-    app_type: str
+    @property
+    def app_id(self) -> str | None: ...
+    @property
+    def app_password(self) -> str | None: ...
+    @property
+    def tenant_id(self) -> str | None: ...
+    @property
+    def app_type(self) -> str: ...
 
 
 class _BotFrameworkConfig:
@@ -303,9 +307,7 @@ class JoinedupTeamsBot:
             ids = await asyncio.to_thread(
                 teams_people.resolve, self.db, tenant=turn.tenant, accounts=mentions
             )
-            reply = await self._dispatch(
-                turn, command.text, {m.token: ids[m.id] for m in mentions}
-            )
+            reply = await self._dispatch(turn, command.text, {m.token: ids[m.id] for m in mentions})
         await turn_context.send_activity(proactive.message(reply))
 
     # --- card buttons (Action.Execute) ---------------------------------------------------
@@ -315,8 +317,11 @@ class JoinedupTeamsBot:
         if button is None or turn.person_id is None:
             await _invoke_response(
                 turn_context,
-                {"statusCode": 400, "type": "application/vnd.microsoft.error",
-                 "value": {"code": "BadRequest", "message": "Not a Joinedup button."}},
+                {
+                    "statusCode": 400,
+                    "type": "application/vnd.microsoft.error",
+                    "value": {"code": "BadRequest", "message": "Not a Joinedup button."},
+                },
             )
             return
         reply = await self._run_button(turn_context, turn, *button)

@@ -41,7 +41,9 @@ class TeamsNotifier:
         if reference is None:
             return False
         await proactive.send(
-            self.adapter, app_id=self.app_id, reference=reference,
+            self.adapter,
+            app_id=self.app_id,
+            reference=reference,
             activity=proactive.message(reply),
         )
         return True
@@ -55,7 +57,9 @@ class TeamsNotifier:
             raise DeliveryError(f"no download link for {filename}", permanent=True)
         await self._post(channel_id, proactive.message(reply, download_label="Download"))
 
-    async def _post(self, channel_id: str, activity: Any, *, activity_id: str | None = None) -> None:
+    async def _post(
+        self, channel_id: str, activity: Any, *, activity_id: str | None = None
+    ) -> None:
         reference = await asyncio.to_thread(self._channel_reference, channel_id)
         if reference is None:
             raise DeliveryError(

@@ -21,8 +21,9 @@ def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Acco
     wanted: set[str] = set()
     with db.uow() as uow:
         for account in accounts:
-            person = people.identity(uow.session, platform=PLATFORM, tenant=tenant,
-                                     user_id=account.id)
+            person = people.identity(
+                uow.session, platform=PLATFORM, tenant=tenant, user_id=account.id
+            )
             if person is None or not person.email:
                 wanted.add(account.id)
     return wanted
@@ -69,8 +70,12 @@ def account_by_aad(db: Database, *, tenant: str, aad_object_id: str) -> Account 
         if row is None:
             return None
         identity, person = row
-        return Account(id=identity.user_id, name=person.display_name,
-                       aad_object_id=aad_object_id, email=person.email)
+        return Account(
+            id=identity.user_id,
+            name=person.display_name,
+            aad_object_id=aad_object_id,
+            email=person.email,
+        )
 
 
 def remember(

@@ -39,7 +39,8 @@ async def send(
 ) -> None:
     """Post ``activity`` into the conversation of a stored ``reference``.
 
-    ``conversation_id`` overrides the reference's (a channel thread: ``<channel>;messageid=<root>``).
+    ``conversation_id`` overrides the reference's (for a channel thread:
+    ``<channel>;messageid=<root>``).
     ``activity_id`` is sent as the activity's id, so that a connector that deduplicates on it
     can drop a retried post. Failures raise ``DeliveryError``.
     """

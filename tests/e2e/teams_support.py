@@ -44,8 +44,7 @@ def channel_message(
     activity["conversation"]["id"] = f"{CHANNEL};messageid={_counter[0]}"
     activity["text"] = f"<at>Joinedup</at> {text}"
     activity["entities"] = [activity["entities"][0]] + [
-        {"type": "mention", "mentioned": dict(m), "text": f"<at>{m['name']}</at>"}
-        for m in mentions
+        {"type": "mention", "mentioned": dict(m), "text": f"<at>{m['name']}</at>"} for m in mentions
     ]
     return activity
 

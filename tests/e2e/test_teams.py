@@ -246,8 +246,9 @@ def test_me_is_makes_a_teams_account_and_a_slack_account_one_person(
 
     [commitment] = _rows(db, Commitment)
     assert commitment.owner_id == slack_sam.id
-    platforms = {i.platform for i in _rows(db, PlatformIdentity,
-                                            PlatformIdentity.person_id == slack_sam.id)}
+    platforms = {
+        i.platform for i in _rows(db, PlatformIdentity, PlatformIdentity.person_id == slack_sam.id)
+    }
     assert platforms == {"slack", "teams"}
     [merged] = _rows(db, AuditEvent, AuditEvent.action == "person.merged")
     assert merged.after["merged_into"] == slack_sam.id

@@ -74,8 +74,13 @@ def _announcements(connector: FakeBotConnector) -> list[str]:
 
 def _outbox(db: Database) -> list[OutboxMessage]:
     with db.uow() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.platform == "teams").order_by(OutboxMessage.id)))
+        rows = list(
+            uow.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.platform == "teams")
+                .order_by(OutboxMessage.id)
+            )
+        )
         uow.session.expunge_all()
         return rows
 
@@ -127,14 +132,17 @@ def test_a_failed_first_delivery_is_retried_after_backoff_and_posted_once(
     assert row.next_attempt_at == t0 + dt.timedelta(seconds=5)
     assert _announcements(connector) == []
 
-    too_soon = asyncio.run(deliver_outbox(db, notifiers, now=t0 + dt.timedelta(seconds=2),
-                                          worker_id="w1"))
+    too_soon = asyncio.run(
+        deliver_outbox(db, notifiers, now=t0 + dt.timedelta(seconds=2), worker_id="w1")
+    )
     assert too_soon.claimed == 0
 
-    later = asyncio.run(deliver_outbox(db, notifiers, now=t0 + dt.timedelta(seconds=6),
-                                       worker_id="w1"))
-    again = asyncio.run(deliver_outbox(db, notifiers, now=t0 + dt.timedelta(minutes=5),
-                                       worker_id="w1"))
+    later = asyncio.run(
+        deliver_outbox(db, notifiers, now=t0 + dt.timedelta(seconds=6), worker_id="w1")
+    )
+    again = asyncio.run(
+        deliver_outbox(db, notifiers, now=t0 + dt.timedelta(minutes=5), worker_id="w1")
+    )
 
     assert later.sent == [row.id] and again.claimed == 0
     assert _announcements(connector) == ["C-1 logged by Jo"]
@@ -156,8 +164,9 @@ def test_two_deliverers_racing_post_every_announcement_exactly_once(
 
     async def drain(worker: str) -> int:
         count = 0
-        while (report := await deliver_outbox(db, notifiers, now=now, worker_id=worker,
-                                              limit=3)).claimed:
+        while (
+            report := await deliver_outbox(db, notifiers, now=now, worker_id=worker, limit=3)
+        ).claimed:
             count += len(report.sent)
         return count
 
@@ -188,10 +197,12 @@ def test_a_row_stuck_in_sending_after_a_crash_is_claimed_again_after_the_lease(
 
     [claimed] = _claim(db, ["teams"], now=now, worker_id="crashed", limit=10)
 
-    during = asyncio.run(deliver_outbox(db, notifiers, now=now + dt.timedelta(seconds=30),
-                                        worker_id="w2"))
-    after = asyncio.run(deliver_outbox(db, notifiers, now=now + dt.timedelta(seconds=61),
-                                       worker_id="w2"))
+    during = asyncio.run(
+        deliver_outbox(db, notifiers, now=now + dt.timedelta(seconds=30), worker_id="w2")
+    )
+    after = asyncio.run(
+        deliver_outbox(db, notifiers, now=now + dt.timedelta(seconds=61), worker_id="w2")
+    )
 
     assert during.claimed == 0
     assert after.sent == [claimed.id]
