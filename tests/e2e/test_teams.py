@@ -306,3 +306,20 @@ def test_with_an_app_id_a_request_without_a_valid_token_gets_401_and_writes_noth
     assert _rows(db, Person) == []
     assert _rows(db, ConversationReference) == []
     assert connector.sent == []
+
+
+def test_the_snooze_button_snoozes_for_a_week_and_returns_the_updated_card(
+    server: BackgroundServer, connector: FakeBotConnector, db: Database
+) -> None:
+    _create_team(server, connector)
+    post(server.url, fixture("channel_message_commit", service_url=connector.url))
+
+    status, body = post(
+        server.url, card_action("snooze C-1 for 1 week", sender=SAM, service_url=connector.url)
+    )
+
+    assert status == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["value"]["body"][0]["text"].startswith("C-1 snoozed until")
+    today = local_today(dt.datetime.now(dt.UTC), "Europe/London")
+    assert _rows(db, Commitment)[0].snoozed_until == today + dt.timedelta(days=7)

@@ -207,3 +207,43 @@ def test_a_row_stuck_in_sending_after_a_crash_is_claimed_again_after_the_lease(
     assert during.claimed == 0
     assert after.sent == [claimed.id]
     assert _announcements(connector) == ["D-1 logged by Jo"]
+
+
+def test_the_notifier_reaches_a_person_in_their_personal_chat_and_shares_a_download_link(
+    server: BackgroundServer, connector: FakeBotConnector, db: Database
+) -> None:
+    from tests.e2e.teams_support import personal_message
+
+    _linked_team(server, connector, db)
+    post(server.url, personal_message("help", service_url=connector.url))
+    with db.uow() as uow:
+        sam_id = people.identity(
+            uow.session, platform="teams", tenant="tenant-1", user_id="29:1sam"
+        ).id  # type: ignore[union-attr]
+        jo_id = people.identity(uow.session, platform="slack", tenant="T1", user_id="U1JO").id  # type: ignore[union-attr]
+    teams = _notifiers(db)["teams"]
+    connector.sent.clear()
+    nudge = Reply(headline="C-1 is overdue", body="Send the DPIA")
+    summary = Reply(headline="Weekly summary", link="https://bot.example/files/abc?sig=1")
+
+    async def deliver() -> tuple[bool, bool]:
+        reached = await teams.send_to_person(person_id=sam_id, reply=nudge)
+        unreachable = await teams.send_to_person(person_id=jo_id, reply=nudge)
+        await teams.share_file(
+            tenant="tenant-1", channel_id=CHANNEL, filename="w.xlsx", content=b"x", reply=summary
+        )
+        return reached, unreachable
+
+    assert asyncio.run(deliver()) == (True, False)
+    # (the server's own outbox worker may deliver the join notice meanwhile; leave it out)
+    personal, shared = [s for s in connector.sent if "joined Rough Sleeping" not in s.card_text]
+    assert personal.conversation_id == "a:personal-29:1sam"
+    assert "C-1 is overdue" in personal.card_text
+    assert shared.conversation_id == CHANNEL
+    assert shared.card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Download",
+            "url": "https://bot.example/files/abc?sig=1",
+        }
+    ]
