@@ -110,6 +110,36 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from integrations.teams.manifest import ManifestError, package
+
+    app_id = args.app_id or settings.teams.app_id
+    if not app_id:
+        raise UsageError("--app-id is required (or set MICROSOFT_APP_ID)")
+    try:
+        data = package(url=args.url, app_id=app_id)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {out} ({len(data):,} bytes): upload it in Teams > Apps > Manage your apps")
+    return 0
+
+
+def add_manifest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("manifest", help="write the Teams app package to upload")
+    p.add_argument("platform", choices=["teams"])
+    p.add_argument("--url", required=True, help="the server's public https URL")
+    p.add_argument("--app-id", help="the Azure Bot's app id (default MICROSOFT_APP_ID)")
+    p.add_argument("--out", default="joinedup-teams.zip", help="the zip to write")
+    p.set_defaults(func=cmd_manifest)
+
+
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
     p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
@@ -143,6 +173,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_chat,
     add_extract,
     add_db,
+    add_manifest,
 ]
 
 

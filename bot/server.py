@@ -8,7 +8,10 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.notifiers import build_notifiers
+from bot.outbox import OutboxWorker
 from bot.settings import Settings
+from integrations.teams.endpoint import mount_teams
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ def build_app(settings: Settings, db: Database) -> web.Application:
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
+    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
+    teams = mount_teams(app, db=db, config=settings.teams, on_change=outbox.kick)
+    outbox.notifiers = build_notifiers(settings, db, teams=teams)
+    outbox.attach(app)
     return app
 
 

@@ -52,6 +52,9 @@ class Settings:
     # Signs download links (Teams summaries); a random one per process if unset.
     secret_key: str | None = None
     scheduler_tick_seconds: int = 30
+    # How often the outbox (cross-platform announcements) is delivered, besides the kick
+    # after each command.
+    outbox_tick_seconds: float = 2.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
 
@@ -74,6 +77,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=_get(env, "JOINEDUP_PUBLIC_URL"),
         secret_key=_get(env, "JOINEDUP_SECRET_KEY"),
         scheduler_tick_seconds=int(_get(env, "JOINEDUP_SCHEDULER_TICK") or "30"),
+        outbox_tick_seconds=float(_get(env, "JOINEDUP_OUTBOX_TICK") or "2"),
         slack=SlackSettings(
             bot_token=_get(env, "SLACK_BOT_TOKEN"),
             signing_secret=_get(env, "SLACK_SIGNING_SECRET"),

@@ -148,6 +148,11 @@ class JoinTeam:
 
 
 @dataclass(frozen=True)
+class ConfirmEmail:
+    email: str
+
+
+@dataclass(frozen=True)
 class Help:
     topic: str | None = None
 
@@ -176,5 +181,6 @@ Command = (
     | SetDepartment
     | LinkTeam
     | JoinTeam
+    | ConfirmEmail
     | Help
 )

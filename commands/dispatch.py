@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from commands import actions as a
 from commands import handlers as h
+from commands import identity
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -40,6 +41,7 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.SetDepartment: h.set_department,
     a.LinkTeam: h.link_team,
     a.JoinTeam: h.join_team,
+    a.ConfirmEmail: identity.confirm_email,
     a.Help: h.show_help,
 }
 

@@ -92,6 +92,12 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage("team join", "team join <code>", "Link this channel to the team that made the code."),
     Usage("dept", "dept <owner> <department>", "Set someone's department."),
+    Usage(
+        "me is",
+        "me is <email>",
+        "Confirm your email, so your Slack and Teams accounts are one person in the log.",
+        example="me is sam.jones@health.example",
+    ),
     Usage("help", "help [command]", "This help, or one command's."),
 )
 
@@ -268,6 +274,10 @@ def parse(text: str) -> a.Command:
         if len(words) < 2:
             raise CommandError("Whose department, and which?", usage=usage_line("dept"))
         return a.SetDepartment(owner=_owner(words[0], "dept"), department=" ".join(words[1:]))
+    if verb == "me" and words and words[0].lower() == "is":
+        if len(words) != 2 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", words[1]):
+            raise CommandError("Give your email address.", usage=usage_line("me is"))
+        return a.ConfirmEmail(email=words[1])
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
     raise CommandError(f'I don\'t know the command "{verb}".', usage=usage_line("help"))

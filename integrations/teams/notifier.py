@@ -1,0 +1,86 @@
+"""``TeamsNotifier``: the core's ``Notifier`` port for Microsoft Teams (proactive messages)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from commands.ports import DeliveryError
+from commands.reply import Reply
+from integrations.teams import proactive
+from integrations.teams.activities import PLATFORM
+from storage.conversations import personal_reference, reference_for
+from storage.database import Database
+
+
+class TeamsNotifier:
+    """Posts Replies as Adaptive Cards into conversations the bot has been in, through the
+    conversation references stored on every activity (they survive restarts)."""
+
+    platform = PLATFORM
+
+    def __init__(self, *, adapter: CloudAdapter, app_id: str, db: Database) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+        self.db = db
+
+    async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
+        await self._post(channel_id, proactive.message(reply))
+
+    async def post_to_channel_once(
+        self, *, key: str, tenant: str, channel_id: str, reply: Reply
+    ) -> None:
+        """``post_to_channel`` with a deterministic activity id (``key``), so that a retried
+        delivery of the same outbox row can be recognised by a connector that deduplicates."""
+        await self._post(channel_id, proactive.message(reply), activity_id=key)
+
+    async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
+        reference = await asyncio.to_thread(self._personal_reference, person_id)
+        if reference is None:
+            return False
+        await proactive.send(
+            self.adapter,
+            app_id=self.app_id,
+            reference=reference,
+            activity=proactive.message(reply),
+        )
+        return True
+
+    async def share_file(
+        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    ) -> None:
+        """Teams bots cannot upload into channels: post the reply with its ``reply.link`` (a
+        signed, expiring download URL from our server) as a "Download" button."""
+        if not reply.link:
+            raise DeliveryError(f"no download link for {filename}", permanent=True)
+        await self._post(channel_id, proactive.message(reply, download_label="Download"))
+
+    async def _post(
+        self, channel_id: str, activity: Any, *, activity_id: str | None = None
+    ) -> None:
+        reference = await asyncio.to_thread(self._channel_reference, channel_id)
+        if reference is None:
+            raise DeliveryError(
+                f"the bot has no conversation reference for Teams conversation {channel_id}; "
+                "it must be installed there (it stores one on every message it receives)",
+                permanent=True,
+            )
+        await proactive.send(
+            self.adapter,
+            app_id=self.app_id,
+            reference=reference,
+            activity=activity,
+            activity_id=activity_id,
+        )
+
+    def _channel_reference(self, channel_id: str) -> dict[str, Any] | None:
+        with self.db.uow() as uow:
+            row = reference_for(uow.session, platform=PLATFORM, conversation_id=channel_id)
+            return dict(row.reference) if row else None
+
+    def _personal_reference(self, person_id: int) -> dict[str, Any] | None:
+        with self.db.uow() as uow:
+            row = personal_reference(uow.session, platform=PLATFORM, person_id=person_id)
+            return dict(row.reference) if row else None
