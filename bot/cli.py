@@ -110,6 +110,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from integrations.slack.manifest import manifest_yaml
+
+    url = args.url or settings.public_url
+    if not url:
+        raise UsageError("give --url https://your.host (or set JOINEDUP_PUBLIC_URL)")
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f'--url "{url}" should start with https://')
+    sys.stdout.write(manifest_yaml(url, name=args.name))
+    return 0
+
+
+def add_manifest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("manifest", help="print the Slack app manifest (YAML) for this server")
+    p.add_argument("platform", choices=["slack"])
+    p.add_argument("--url", help="the server's public https URL (default JOINEDUP_PUBLIC_URL)")
+    p.add_argument("--name", default="Joinedup", help="the app's name in Slack")
+    p.set_defaults(func=cmd_manifest)
+
+
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
     p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
@@ -143,6 +163,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_chat,
     add_extract,
     add_db,
+    add_manifest,
 ]
 
 

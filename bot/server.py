@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import text
@@ -11,10 +12,14 @@ from sqlalchemy import text
 from bot.settings import Settings
 from storage.database import Database
 
+if TYPE_CHECKING:
+    from integrations.slack.app import JoinedupSlack, SummaryFile
+
 log = logging.getLogger(__name__)
 
 DB_KEY = web.AppKey("db", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+SLACK_KEY: web.AppKey[JoinedupSlack] = web.AppKey("slack")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -32,12 +37,47 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "database": "ok"})
 
 
-def build_app(settings: Settings, db: Database) -> web.Application:
+def mount_slack(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    *,
+    summary_file: SummaryFile | None = None,
+) -> None:
+    """Slack at /slack/events (and the OAuth install pages) when it is configured."""
+    slack = settings.slack
+    if not slack.configured:
+        log.info("Slack: not configured (%s)", slack.why_not())
+        return
+    from integrations.slack.app import JoinedupSlack, SlackConfig
+
+    assert slack.signing_secret
+    app[SLACK_KEY] = JoinedupSlack(
+        SlackConfig(
+            signing_secret=slack.signing_secret,
+            bot_token=slack.bot_token,
+            client_id=slack.client_id,
+            client_secret=slack.client_secret,
+            api_url=slack.api_url,
+        ),
+        db,
+        summary_file=summary_file,
+    )
+    app[SLACK_KEY].mount(app)
+    mode = "OAuth install, many workspaces" if slack.oauth else "one workspace, bot token"
+    api = f", Web API {slack.api_url}" if slack.api_url else ""
+    log.info("Slack: configured at POST /slack/events (%s%s)", mode, api)
+
+
+def build_app(
+    settings: Settings, db: Database, *, slack_summary_file: SummaryFile | None = None
+) -> web.Application:
     """The aiohttp application with every configured platform mounted."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
+    mount_slack(app, settings, db, summary_file=slack_summary_file)
     return app
 
 
