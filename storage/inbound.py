@@ -21,9 +21,10 @@ def claim(session: Session, *, source: str, key: str, now: dt.datetime | None = 
     index; SQLite's write lock) and then gets False.
     """
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(
+    inserted = session.execute(
         insert(InboundEvent)
         .values(source=source, key=key[:KEY_LIMIT], received_at=now or utcnow())
         .on_conflict_do_nothing(index_elements=["source", "key"])
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+        .returning(InboundEvent.id)  # rowcount is not reliable here (-1 with psycopg)
+    ).first()
+    return inserted is not None

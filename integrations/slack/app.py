@@ -169,7 +169,8 @@ class JoinedupSlack:
             assert config.bot_token, "a bot token or OAuth credentials"
             self.installations = None
             self.bolt = AsyncApp(
-                token=config.bot_token, signing_secret=config.signing_secret, client=self.client
+                signing_secret=config.signing_secret,
+                client=self.client,  # the client holds the token
             )
             tokens = single_token(config.bot_token)
         self.notifier = SlackNotifier(db=db, tokens=tokens, api_url=config.api_url)
