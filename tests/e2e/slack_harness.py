@@ -123,8 +123,12 @@ class SlackDriver:
     ) -> str:
         form = self._with_fake(fixture("slash_command"))
         form.update(
-            command=command, text=text, user_id=user, channel_id=channel,
-            trigger_id=self.next_trigger(), **extra,
+            command=command,
+            text=text,
+            user_id=user,
+            channel_id=channel,
+            trigger_id=self.next_trigger(),
+            **extra,
         )
         return urllib.parse.urlencode(form)
 
@@ -169,13 +173,14 @@ class SlackDriver:
             for e in b["elements"]
             if e.get("text", {}).get("text") == label
         )
-        payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(),
-                           "team_id": "T1"}
+        payload["user"] = {
+            "id": user,
+            "username": user.lower(),
+            "name": user.lower(),
+            "team_id": "T1",
+        }
         payload["container"].update(message_ts=ts, channel_id=channel)
         payload["channel"]["id"] = channel
-        payload["message"] = {"type": "message", "ts": ts, "text": posted["text"],
-                              "blocks": blocks}
-        payload["actions"] = [
-            dict(action, block_id="b1", action_ts=f"{time.time():.6f}")
-        ]
+        payload["message"] = {"type": "message", "ts": ts, "text": posted["text"], "blocks": blocks}
+        payload["actions"] = [dict(action, block_id="b1", action_ts=f"{time.time():.6f}")]
         return payload

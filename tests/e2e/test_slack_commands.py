@@ -64,8 +64,13 @@ def test_a_commitment_to_a_mentioned_person_by_friday_gets_that_owner_and_date(s
     owner = Desk(db, dt.datetime.now(dt.UTC), team=None).rows(Person, Person.id == c.owner_id)[0]
     assert (owner.display_name, owner.email) == ("Sam Jones", "sam.jones@health.example")
     assert count(db, PlatformIdentity, PlatformIdentity.user_id == "U2") == 1
-    labels = [e["text"]["text"] for b in post["blocks"] if b["type"] == "actions"
-              for e in b["elements"] if e["type"] == "button"]
+    labels = [
+        e["text"]["text"]
+        for b in post["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
     assert labels == ["Done", "Snooze 1 day", "Snooze 1 week"]
 
 

@@ -119,8 +119,12 @@ def test_done_updates_the_commitment_message_in_place(slack, db):
     (update,) = slack.fake.wait_for("chat.update")
     assert (update.params["channel"], update.params["ts"]) == ("C1", ts)
     assert update.params["text"].startswith("C-1 done (Sam Jones)")
-    labels = [e["text"]["text"] for b in update.params["blocks"] if b["type"] == "actions"
-              for e in b["elements"]]
+    labels = [
+        e["text"]["text"]
+        for b in update.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
     assert labels == ["Reopen"]
     assert rows(db, Commitment)[0].status == "done"
 
@@ -142,11 +146,21 @@ def test_reassign_picks_a_person_and_updates_the_message(slack, db):
     posted, ts = log_commitment_to_sam(slack)
     payload = slack.button_payload(posted, label="Done", user="U1", ts=ts)
     picker = next(
-        e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]
+        e
+        for b in posted["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
         if e["type"] == "users_select"
     )
-    payload["actions"] = [dict(picker, type="users_select", selected_user="U3",
-                               block_id="b1", action_ts="1763460050.000001")]
+    payload["actions"] = [
+        dict(
+            picker,
+            type="users_select",
+            selected_user="U3",
+            block_id="b1",
+            action_ts="1763460050.000001",
+        )
+    ]
 
     slack.interaction(payload)
 
@@ -173,7 +187,10 @@ def test_app_home_shows_open_commitments_and_recent_decisions(slack, db):
     assert "Your open commitments" in text and "C-1" in text and "Send the DPIA draft" in text
     assert "Recent decisions" in text and "D-1" in text
     done = next(
-        e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]
+        e
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
         if e.get("text", {}).get("text") == "Done"
     )
     team_id = json.loads(done["value"])["t"]

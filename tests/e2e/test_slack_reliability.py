@@ -7,9 +7,8 @@ import time
 import urllib.parse
 
 from storage.models import Commitment, Decision, InboundEvent
-from tests.e2e.slack_harness import sign
+from tests.e2e.slack_harness import fixture, sign
 from tests.e2e.test_slack_commands import create_team, settle
-from tests.e2e.slack_harness import fixture
 from tests.support import Desk
 
 
@@ -43,7 +42,9 @@ def test_a_body_changed_after_signing_gets_401(slack, db):
     tampered = body.replace(urllib.parse.quote_plus("Pool"), urllib.parse.quote_plus("Drop"))
 
     status, _ = slack.post(
-        tampered, content_type="application/x-www-form-urlencoded", timestamp=ts,
+        tampered,
+        content_type="application/x-www-form-urlencoded",
+        timestamp=ts,
         signature=signature,
     )
 
@@ -73,9 +74,7 @@ def test_a_retry_storm_of_one_reaction_event_logs_one_decision_and_one_message(s
     )
     event = fixture("reaction_added")
 
-    answers = [
-        slack.event(event, event_id="Ev0REACTION1", retry_num=n or None) for n in range(5)
-    ]
+    answers = [slack.event(event, event_id="Ev0REACTION1", retry_num=n or None) for n in range(5)]
 
     assert [status for status, _ in answers] == [200] * 5
     slack.fake.wait_for("chat.postMessage", 2)
@@ -128,8 +127,12 @@ def test_a_message_that_reads_like_a_decision_gets_one_suggestion_whatever_the_r
     settle()
     assert len(slack.fake.calls_to("chat.postEphemeral")) == 1
     assert suggestion.params["user"] == "U1"
-    labels = [e["text"]["text"] for b in suggestion.params["blocks"] if b["type"] == "actions"
-              for e in b["elements"]]
+    labels = [
+        e["text"]["text"]
+        for b in suggestion.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
     assert labels == ["Log it", "Dismiss"]
     assert count(db, InboundEvent, InboundEvent.source == "slack-suggestion") == 1
     assert count(db, Decision) == 0

@@ -66,7 +66,11 @@ class FakeSlackApi:
         self.messages[(channel, ts)].update(extra)
 
     def fail_next(
-        self, method: str, *, status: int = 200, error: str = "internal_error",
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "internal_error",
         retry_after: int | None = None,
     ) -> None:
         """The next call of ``method`` fails: HTTP ``status`` (429 sends Retry-After)."""
@@ -133,11 +137,13 @@ class FakeSlackApi:
             failure = failures.pop(0) if failures else None
         if failure is not None:
             call.status, call.ok = failure.status, False
-            headers = {"Retry-After": str(failure.retry_after or 1)} if failure.status == 429 else {}
+            headers = (
+                {"Retry-After": str(failure.retry_after or 1)} if failure.status == 429 else {}
+            )
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
             )
-        if not token:
+        if not token and method != "oauth.v2.access":
             call.ok = False
             return web.json_response({"ok": False, "error": "not_authed"})
         answer = getattr(self, "_" + method.replace(".", "_"), None)
@@ -166,6 +172,20 @@ class FakeSlackApi:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": "BBOT",
+        }
+
+    def _oauth_v2_access(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "app_id": "A0JOINEDUP",
+            "authed_user": {"id": "U1"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": f"xoxb-installed-{p.get('code')}",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": self.team_id, "name": "Joint"},
+            "enterprise": None,
+            "is_enterprise_install": False,
         }
 
     def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
