@@ -111,6 +111,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.url or settings.public_url
+    if not url:
+        raise UsageError("give --url https://your.host (or set JOINEDUP_PUBLIC_URL)")
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f'--url "{url}" should start with https://')
+    if args.platform == "slack":
+        from integrations.slack.manifest import manifest_yaml
+
+        sys.stdout.write(manifest_yaml(url, name=args.name))
+        return 0
+
     from pathlib import Path
 
     from integrations.teams.manifest import ManifestError, package
@@ -119,7 +130,7 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     if not app_id:
         raise UsageError("--app-id is required (or set MICROSOFT_APP_ID)")
     try:
-        data = package(url=args.url, app_id=app_id)
+        data = package(url=url, app_id=app_id)
     except ManifestError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out)
@@ -132,11 +143,14 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_manifest(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("manifest", help="write the Teams app package to upload")
-    p.add_argument("platform", choices=["teams"])
-    p.add_argument("--url", required=True, help="the server's public https URL")
-    p.add_argument("--app-id", help="the Azure Bot's app id (default MICROSOFT_APP_ID)")
-    p.add_argument("--out", default="joinedup-teams.zip", help="the zip to write")
+    p = sub.add_parser(
+        "manifest", help="print the Slack app manifest, or write the Teams app package"
+    )
+    p.add_argument("platform", choices=["slack", "teams"])
+    p.add_argument("--url", help="the server's public https URL (default JOINEDUP_PUBLIC_URL)")
+    p.add_argument("--name", default="Joinedup", help="Slack: the app's name")
+    p.add_argument("--app-id", help="Teams: the Azure Bot's app id (default MICROSOFT_APP_ID)")
+    p.add_argument("--out", default="joinedup-teams.zip", help="Teams: the zip to write")
     p.set_defaults(func=cmd_manifest)
 
 

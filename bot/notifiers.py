@@ -19,7 +19,8 @@ def build_notifiers(
     """Notifiers keyed by platform ("teams", "slack"), for the platforms mounted on this server.
 
     ``teams`` is the ``TeamsEndpoint`` that ``integrations.teams.endpoint.mount_teams`` returned
-    (its adapter sends proactive messages); ``slack`` is whatever the Slack mount returns.
+    (its adapter sends proactive messages); ``slack`` is the ``JoinedupSlack`` that
+    ``bot.server.mount_slack`` returned (it holds its ``SlackNotifier``).
     """
     notifiers: dict[str, Notifier] = {}
     if teams is not None:
@@ -27,5 +28,5 @@ def build_notifiers(
 
         notifiers["teams"] = TeamsNotifier(adapter=teams.adapter, app_id=teams.app_id, db=db)
     if slack is not None:
-        pass  # the Slack notifier: notifiers["slack"] = SlackNotifier(...)
+        notifiers["slack"] = slack.notifier
     return notifiers

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import text
@@ -14,10 +16,14 @@ from bot.settings import Settings
 from integrations.teams.endpoint import mount_teams
 from storage.database import Database
 
+if TYPE_CHECKING:
+    from integrations.slack.app import JoinedupSlack, SummaryFile
+
 log = logging.getLogger(__name__)
 
 DB_KEY = web.AppKey("db", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+SLACK_KEY: web.AppKey[JoinedupSlack] = web.AppKey("slack")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -35,15 +41,53 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "database": "ok"})
 
 
-def build_app(settings: Settings, db: Database) -> web.Application:
+def mount_slack(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    *,
+    summary_file: SummaryFile | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> JoinedupSlack | None:
+    """Slack at /slack/events (and the OAuth install pages) when it is configured."""
+    slack = settings.slack
+    if not slack.configured:
+        log.info("Slack: not configured (%s)", slack.why_not())
+        return None
+    from integrations.slack.app import JoinedupSlack, SlackConfig
+
+    assert slack.signing_secret
+    app[SLACK_KEY] = JoinedupSlack(
+        SlackConfig(
+            signing_secret=slack.signing_secret,
+            bot_token=slack.bot_token,
+            client_id=slack.client_id,
+            client_secret=slack.client_secret,
+            api_url=slack.api_url,
+        ),
+        db,
+        summary_file=summary_file,
+        on_change=on_change,
+    )
+    app[SLACK_KEY].mount(app)
+    mode = "OAuth install, many workspaces" if slack.oauth else "one workspace, bot token"
+    api = f", Web API {slack.api_url}" if slack.api_url else ""
+    log.info("Slack: configured at POST /slack/events (%s%s)", mode, api)
+    return app[SLACK_KEY]
+
+
+def build_app(
+    settings: Settings, db: Database, *, slack_summary_file: SummaryFile | None = None
+) -> web.Application:
     """The aiohttp application with every configured platform mounted."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
     outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
+    slack = mount_slack(app, settings, db, summary_file=slack_summary_file, on_change=outbox.kick)
     teams = mount_teams(app, db=db, config=settings.teams, on_change=outbox.kick)
-    outbox.notifiers = build_notifiers(settings, db, teams=teams)
+    outbox.notifiers = build_notifiers(settings, db, teams=teams, slack=slack)
     outbox.attach(app)
     return app
 

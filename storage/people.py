@@ -187,3 +187,14 @@ def ensure_member(
         return membership(session, team_id, person_id)
 
     return _insert_or_find(session, create, find)
+
+
+def identities_of(session: Session, person_id: int, *, platform: str) -> list[PlatformIdentity]:
+    """A person's accounts on one platform (e.g. to reach them by direct message)."""
+    return list(
+        session.scalars(
+            select(PlatformIdentity)
+            .where(PlatformIdentity.person_id == person_id, PlatformIdentity.platform == platform)
+            .order_by(PlatformIdentity.id)
+        )
+    )

@@ -1,3 +1,6 @@
+"""The real server (``build_app`` from real settings) against loopback fakes of the far
+side: a fake Slack Web API and a fake Bot Connector."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -5,10 +8,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.server import build_app
-from bot.settings import Settings, TeamsSettings
+from bot.settings import Settings, TeamsSettings, load_settings
 from storage.database import Database
+from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
 from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.slack_api import FakeSlackApi
 
 
 @pytest.fixture
@@ -40,3 +45,26 @@ def make_server(db: Database) -> Iterator[Callable[..., BackgroundServer]]:
 @pytest.fixture
 def server(make_server: Callable[..., BackgroundServer]) -> BackgroundServer:
     return make_server()
+
+
+@pytest.fixture
+def slack(db: Database) -> Iterator[SlackDriver]:
+    fake = FakeSlackApi()
+    fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
+    fake.add_user("U2", name="Sam Jones", email="sam.jones@health.example")
+    fake.add_user("U3", name="Priya Shah", email="priya@police.example")
+    loop = BackgroundLoop()
+    try:
+        fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
+        settings = load_settings(
+            {
+                "JOINEDUP_DATABASE_URL": db.url,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
+            }
+        )
+        port = loop.serve(build_app(settings, db))
+        yield SlackDriver(f"http://127.0.0.1:{port}", fake)
+    finally:
+        loop.close()

@@ -1,0 +1,319 @@
+"""A Reply rendered as Block Kit, and the few views of our own (log modal, suggestion, home).
+
+Everything is built as dicts in code. Every message carries ``text`` (``reply.to_text()``)
+beside its blocks: Slack shows it in notifications and where blocks cannot be shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from commands.reply import Button, Field, Item, Reply
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+SECTION_TEXT_LIMIT = 3000
+FIELD_LIMIT = 2000
+BUTTON_LABEL_LIMIT = 75
+INPUT_LIMIT = 3000
+
+BUTTON_ACTION = "joinedup_button"
+PICK_ACTION = "joinedup_pick"
+SUGGEST_LOG_ACTION = "joinedup_suggest_log"
+SUGGEST_DISMISS_ACTION = "joinedup_suggest_dismiss"
+LOG_MODAL = "joinedup_log"
+SHORTCUT_DECISION = "log_decision"
+SHORTCUT_COMMITMENT = "log_commitment"
+
+Block = dict[str, Any]
+
+# Slack's own markup that must survive escaping: mentions, channels, specials and links.
+_SLACK_MARKUP = re.compile(r"<(?:[@#!][^<>\s]+|(?:https?|mailto):[^<>\s]+)>")
+
+
+def mrkdwn(text: str) -> str:
+    """Escape &, < and > as Slack asks, keeping mention tokens (``<@U123>``) and links."""
+    out, last = [], 0
+    for found in _SLACK_MARKUP.finditer(text):
+        out.append(_escape(text[last : found.start()]))
+        out.append(found.group())
+        last = found.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(text: str, limit: int = BUTTON_LABEL_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_TEXT_LIMIT)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 3000)}]}
+
+
+# --- buttons ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    """What a clicked button asks for: ``command`` run in ``team_id`` (None: the channel's)."""
+
+    command: str
+    team_id: int | None
+
+
+def button_value(command: str, team_id: int | None) -> str:
+    return json.dumps({"c": command, "t": team_id}, separators=(",", ":"))
+
+
+def read_button(action: dict[str, Any]) -> ButtonPress:
+    """The command behind a button or a person picker (``action`` from block_actions)."""
+    action_id = str(action.get("action_id", ""))
+    if action_id.startswith(PICK_ACTION + ":"):
+        # joinedup_pick:<n>:<team id or empty>:<command>
+        _, _, team, command = action_id.split(":", 3)
+        return ButtonPress(command=command, team_id=int(team) if team else None)
+    raw = json.loads(action.get("value") or "{}")
+    team_id = raw.get("t")
+    return ButtonPress(command=str(raw.get("c", "")), team_id=int(team_id) if team_id else None)
+
+
+def _elements(
+    buttons: Sequence[Button], team_id: int | None, counter: Iterator[int]
+) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = []
+    for button in buttons[:25]:
+        n = next(counter)
+        if button.picks_person:
+            elements.append(
+                {
+                    "type": "users_select",
+                    "action_id": f"{PICK_ACTION}:{n}:{team_id or ''}:{button.command}"[:255],
+                    "placeholder": _plain(f"{button.label}…", 150),
+                }
+            )
+            continue
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{BUTTON_ACTION}:{n}",
+            "text": _plain(button.label),
+            "value": button_value(button.command, team_id),
+        }
+        if button.style:
+            element["style"] = button.style
+        elements.append(element)
+    return elements
+
+
+# --- a Reply ---------------------------------------------------------------------------------
+
+
+def _fields_text(fields: Sequence[Field]) -> str:
+    return "   ".join(f"*{mrkdwn(f.label)}:* {mrkdwn(f.value)}" for f in fields)
+
+
+def _item_blocks(item: Item, team_id: int | None, counter: Iterator[int]) -> list[Block]:
+    mark = ":red_circle: " if item.highlight else ""
+    ref = f"*{mrkdwn(item.ref)}*  " if item.ref else ""
+    blocks = [_section(f"{mark}{ref}{mrkdwn(item.title)}")]
+    detail = _fields_text(item.fields)
+    if item.link:
+        detail += ("   " if detail else "") + f"<{item.link}|source>"
+    if detail:
+        blocks.append(_context(detail))
+    if item.buttons:
+        blocks.append({"type": "actions", "elements": _elements(item.buttons, team_id, counter)})
+    return blocks
+
+
+def reply_blocks(
+    reply: Reply,
+    *,
+    team_id: int | None = None,
+    section_team_ids: Sequence[int] | None = None,
+    limit: int = MESSAGE_BLOCK_LIMIT,
+) -> list[Block]:
+    """``reply`` as blocks, at most ``limit`` (the rest is in the text fallback).
+
+    ``team_id`` goes into button values, for buttons clicked where there is no linked
+    channel (a direct message, App Home); ``section_team_ids`` gives it per section.
+    """
+    counter = itertools.count(1)
+    headline = mrkdwn(reply.headline)
+    blocks: list[Block] = [_section(f"*{headline}*" if reply.ok else f":warning: {headline}")]
+    if reply.body:
+        blocks.append(_section(mrkdwn(reply.body)))
+    for start in range(0, len(reply.fields), 10):
+        chunk = reply.fields[start : start + 10]
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {
+                        "type": "mrkdwn",
+                        "text": _cut(f"*{mrkdwn(f.label)}*\n{mrkdwn(f.value)}", FIELD_LIMIT),
+                    }
+                    for f in chunk
+                ],
+            }
+        )
+    if reply.link:
+        blocks.append(_context(f"<{reply.link}|Source message>"))
+    if reply.buttons:
+        blocks.append({"type": "actions", "elements": _elements(reply.buttons, team_id, counter)})
+    for index, section in enumerate(reply.sections):
+        section_team = (
+            section_team_ids[index]
+            if section_team_ids is not None and index < len(section_team_ids)
+            else team_id
+        )
+        blocks.append({"type": "divider"})
+        blocks.append(_section(f"*{mrkdwn(section.title)}*"))
+        if not section.items and section.empty:
+            blocks.append(_context(mrkdwn(section.empty)))
+        for item in section.items:
+            blocks.extend(_item_blocks(item, section_team, counter))
+    if reply.usage:
+        blocks.append(_context(f"Usage: `{mrkdwn(reply.usage)}`"))
+    if len(blocks) > limit:
+        blocks = blocks[: limit - 1] + [_context("…more in the full text of this message.")]
+    return blocks
+
+
+def message(reply: Reply, *, team_id: int | None = None) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage / postEphemeral / update: text + blocks."""
+    return {"text": reply.to_text(), "blocks": reply_blocks(reply, team_id=team_id)}
+
+
+def home_view(reply: Reply) -> dict[str, Any]:
+    ids = reply.data.get("section_team_ids")
+    return {
+        "type": "home",
+        "blocks": reply_blocks(
+            reply,
+            section_team_ids=[int(i) for i in ids] if isinstance(ids, list) else None,
+            limit=VIEW_BLOCK_LIMIT,
+        ),
+    }
+
+
+# --- the log modal (message shortcuts and "Log it") ------------------------------------------
+
+TEXT_BLOCK, RATIONALE_BLOCK, OWNER_BLOCK, DUE_BLOCK = "text", "rationale", "owner", "due"
+
+
+def log_modal(
+    *,
+    kind: str,
+    text: str,
+    owner_user_id: str | None,
+    due: dt.date | None,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """The form to log a message as a decision or commitment, prefilled by the extractor."""
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": TEXT_BLOCK,
+            "label": _plain("Decision" if kind == "decision" else "Commitment"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": INPUT_LIMIT,
+                "initial_value": _cut(text, INPUT_LIMIT),
+            },
+        }
+    ]
+    if kind == "decision":
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": RATIONALE_BLOCK,
+                "optional": True,
+                "label": _plain("Because (rationale)"),
+                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
+            }
+        )
+    else:
+        owner: dict[str, Any] = {"type": "users_select", "action_id": "value"}
+        if owner_user_id:
+            owner["initial_user"] = owner_user_id
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": OWNER_BLOCK,
+                "label": _plain("Owner"),
+                "element": owner,
+            }
+        )
+        picker: dict[str, Any] = {"type": "datepicker", "action_id": "value"}
+        if due:
+            picker["initial_date"] = due.isoformat()
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": DUE_BLOCK,
+                "optional": True,
+                "label": _plain("Due"),
+                "element": picker,
+            }
+        )
+    if metadata.get("permalink"):
+        blocks.append(_context(f"From <{metadata['permalink']}|this message>"))
+    return {
+        "type": "modal",
+        "callback_id": LOG_MODAL,
+        "title": _plain(f"Log a {kind}", 24),
+        "submit": _plain("Log it"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps(dict(metadata, kind=kind), separators=(",", ":")),
+        "blocks": blocks,
+    }
+
+
+def suggestion(*, kind: str, text: str, channel: str, ts: str) -> dict[str, Any]:
+    """The ephemeral "log this?" offered to a message's author."""
+    said = f"That reads like a {kind}. Log it in the joint log?"
+    value = json.dumps({"kind": kind, "channel": channel, "ts": ts}, separators=(",", ":"))
+    return {
+        "text": f"{said}\n{text}",
+        "blocks": [
+            _section(f"{said}\n>{mrkdwn(_cut(text, 500))}"),
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": SUGGEST_LOG_ACTION,
+                        "text": _plain("Log it"),
+                        "style": "primary",
+                        "value": value,
+                    },
+                    {
+                        "type": "button",
+                        "action_id": SUGGEST_DISMISS_ACTION,
+                        "text": _plain("Dismiss"),
+                        "value": value,
+                    },
+                ],
+            },
+        ],
+    }

@@ -1,0 +1,95 @@
+"""``SlackNotifier``: the core's Notifier port on Slack (channels, direct messages, files)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from commands.ports import DeliveryError
+from commands.reply import Reply
+from integrations.slack.blocks import message
+from integrations.slack.client import delivery_error, web_client
+from integrations.slack.people import PLATFORM
+from storage import people
+from storage.database import Database
+
+# The bot token for a workspace (team id), or None when the app is not installed there.
+TokenSource = Callable[[str], Awaitable[str | None]]
+
+
+def single_token(token: str) -> TokenSource:
+    async def source(tenant: str) -> str | None:
+        return token
+
+    return source
+
+
+class SlackNotifier:
+    """Posts Replies to Slack channels and people. Raises DeliveryError on any failure
+    (``retry_after`` from a 429 that outlasted the client's own retries; ``permanent``
+    when retrying cannot help); never retries forever."""
+
+    platform = PLATFORM
+
+    def __init__(self, *, db: Database, tokens: TokenSource, api_url: str | None = None) -> None:
+        self.db = db
+        self.tokens = tokens
+        self.api_url = api_url
+
+    async def _client(self, tenant: str) -> AsyncWebClient:
+        token = await self.tokens(tenant)
+        if not token:
+            raise DeliveryError(
+                f"Joinedup is not installed in Slack workspace {tenant}", permanent=True
+            )
+        return web_client(token=token, api_url=self.api_url)
+
+    @staticmethod
+    def _message(reply: Reply) -> dict[str, Any]:
+        team_id = reply.data.get("team_id")
+        return message(reply, team_id=team_id if isinstance(team_id, int) else None)
+
+    async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
+        client = await self._client(tenant)
+        try:
+            await client.chat_postMessage(channel=channel_id, **self._message(reply))
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+
+    async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
+        def slack_accounts() -> list[tuple[str, str]]:
+            with self.db.uow() as uow:
+                return [
+                    (i.tenant, i.user_id)
+                    for i in people.identities_of(uow.session, person_id, platform=PLATFORM)
+                ]
+
+        accounts = await asyncio.to_thread(slack_accounts)
+        if not accounts:
+            return False
+        tenant, user_id = accounts[0]
+        client = await self._client(tenant)
+        try:
+            opened = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(channel=opened["channel"]["id"], **self._message(reply))
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        return True
+
+    async def share_file(
+        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    ) -> None:
+        client = await self._client(tenant)
+        try:
+            await client.files_upload_v2(
+                channel=channel_id,
+                file=content,
+                filename=filename,
+                title=filename,
+                initial_comment=reply.to_text(),
+            )
+        except Exception as exc:
+            raise delivery_error(exc) from exc

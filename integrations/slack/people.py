@@ -1,0 +1,107 @@
+"""Slack users as Persons: mention tokens, users.info (cached), first-sight creation."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from storage import people
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# <@U123>, <@U123|sam> (slash commands escape mentions this way), <@W123> (Enterprise Grid).
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def normalise_text(text: str) -> tuple[str, list[str]]:
+    """Slack text as the core reads it: each mention as one ``<@U123>`` token, Slack's
+    HTML escapes undone. Returns the text and the mentioned user ids in order."""
+    ids: list[str] = []
+
+    def token(found: re.Match[str]) -> str:
+        if found.group(1) not in ids:
+            ids.append(found.group(1))
+        return f"<@{found.group(1)}>"
+
+    return html.unescape(MENTION.sub(token, text)).strip(), ids
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    name: str | None = None
+    email: str | None = None
+    timezone: str | None = None
+    handle: str | None = None
+
+
+class SlackPeople:
+    """Resolves Slack user ids to Person ids, creating people on first sight.
+
+    Profiles (name, email, timezone) come from users.info and are cached for
+    ``ttl`` seconds per workspace and user, so a busy channel costs one call a user.
+    """
+
+    def __init__(self, db: Database, *, ttl: float = 3600.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
+
+    async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile:
+        key = (team_id, user_id)
+        cached = self._profiles.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as exc:
+            # Missing scope, deleted user...: still a person, known by id until we learn more.
+            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+            return Profile(user_id=user_id)
+        user = response.get("user") or {}
+        prof = user.get("profile") or {}
+        found = Profile(
+            user_id=user_id,
+            name=prof.get("real_name") or user.get("real_name") or prof.get("display_name"),
+            email=prof.get("email") or None,
+            timezone=user.get("tz") or None,
+            handle=user.get("name") or None,
+        )
+        self._profiles[key] = (time.monotonic() + self.ttl, found)
+        return found
+
+    async def resolve(
+        self, client: AsyncWebClient, team_id: str, user_ids: Iterable[str]
+    ) -> dict[str, int]:
+        """``{user_id: person_id}`` for each user id (one users.info per unknown user)."""
+        wanted = list(dict.fromkeys(user_ids))
+        profiles = await asyncio.gather(*(self.profile(client, team_id, u) for u in wanted))
+        return await asyncio.to_thread(self._persons, team_id, list(profiles))
+
+    def _persons(self, team_id: str, profiles: list[Profile]) -> dict[str, int]:
+        with self.db.uow() as uow:
+            found = {
+                p.user_id: people.resolve_identity(
+                    uow.session,
+                    platform=PLATFORM,
+                    tenant=team_id,
+                    user_id=p.user_id,
+                    display_name=p.name,
+                    email=p.email,
+                    handle=p.handle,
+                    timezone=p.timezone,
+                ).id
+                for p in profiles
+            }
+            uow.commit()
+            return found
