@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.scheduler import install_scheduler
 from bot.settings import Settings
 from storage.database import Database
 
@@ -38,6 +39,8 @@ def build_app(settings: Settings, db: Database) -> web.Application:
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
+    if settings.scheduler_enabled:
+        install_scheduler(app, settings, db)
     return app
 
 

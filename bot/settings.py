@@ -52,6 +52,10 @@ class Settings:
     # Signs download links (Teams summaries); a random one per process if unset.
     secret_key: str | None = None
     scheduler_tick_seconds: int = 30
+    # Run the reminder scheduler inside `joinedup serve`. On when read from the environment
+    # (JOINEDUP_SCHEDULER=off turns it off); off for Settings() built in code, so that tests
+    # which start a server do not get a scheduler running on the wall clock.
+    scheduler_enabled: bool = False
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
 
@@ -74,6 +78,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=_get(env, "JOINEDUP_PUBLIC_URL"),
         secret_key=_get(env, "JOINEDUP_SECRET_KEY"),
         scheduler_tick_seconds=int(_get(env, "JOINEDUP_SCHEDULER_TICK") or "30"),
+        scheduler_enabled=(_get(env, "JOINEDUP_SCHEDULER") or "on").lower()
+        not in ("off", "0", "false", "no"),
         slack=SlackSettings(
             bot_token=_get(env, "SLACK_BOT_TOKEN"),
             signing_secret=_get(env, "SLACK_SIGNING_SECRET"),
