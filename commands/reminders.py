@@ -47,12 +47,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commands.language import CommandError
 from commands.ports import DeliveryError, Notifier
-from commands.presenting import commitment_item, day, person_with_department, ref
+from commands.presenting import (
+    commitment_buttons,
+    commitment_item,
+    day,
+    person_with_department,
+    ref,
+)
 from commands.reply import Field, Item, Reply, Section
 from commands.rules import OPEN_STATES
 from storage import deliveries
@@ -64,6 +71,7 @@ from storage.models import (
     ChannelLink,
     Commitment,
     Delivery,
+    Department,
     Person,
     Team,
     TeamMember,
@@ -75,6 +83,9 @@ log = logging.getLogger(__name__)
 NUDGE = "owner_nudge"
 DIGEST = "channel_digest"
 ESCALATION = "escalation"
+# A team's sweep for a day, claimed in the same transaction as its messages: later ticks
+# that day skip the team without planning it again.
+SWEPT = "team_sweep"
 
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = dt.timedelta(seconds=30)
@@ -139,6 +150,7 @@ _STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def _keywords(text: str) -> frozenset[str]:
     words = set()
     for w in re.findall(r"[\w'-]+", text.casefold()):
@@ -224,6 +236,52 @@ class Plan:
     now: dt.datetime
     teams: list[TeamDue] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
+    # Teams due now whose sweep for the day was already claimed (left out of ``teams``).
+    already_swept: list[TeamDue] = field(default_factory=list)
+
+
+# What a sweep reads of a commitment: only these columns, and no relationship loads
+# behind our back (owner and department are attached in one batch by _attach_people).
+_LEAN = (
+    load_only(
+        Commitment.id,
+        Commitment.team_id,
+        Commitment.number,
+        Commitment.text,
+        Commitment.owner_id,
+        Commitment.department_id,
+        Commitment.due_date,
+        Commitment.status,
+        Commitment.blocked_reason,
+        Commitment.snoozed_until,
+        Commitment.escalated_at,
+        Commitment.done_at,
+        Commitment.cancelled_reason,
+        Commitment.source_link,
+        raiseload=True,
+    ),
+    raiseload("*"),
+)
+
+
+class _Items:
+    """Each commitment's item (``presenting.commitment_item``), built once per sweep and
+    shared by the owner's nudge (with Done / Snooze / Reassign buttons), the channel digest
+    (without) and an escalation."""
+
+    def __init__(self) -> None:
+        self._plain: dict[tuple[int, dt.date], Item] = {}
+
+    def plain(self, c: Commitment, today: dt.date) -> Item:
+        key = (c.id, today)
+        item = self._plain.get(key)
+        if item is None:
+            item = self._plain[key] = commitment_item(c, today, buttons=False)
+        return item
+
+    def with_buttons(self, c: Commitment, today: dt.date) -> Item:
+        p = self.plain(c, today)
+        return Item(p.title, p.ref, p.fields, commitment_buttons(c), p.highlight, p.link)
 
 
 def _snoozed(c: Commitment, today: dt.date) -> bool:
@@ -234,8 +292,18 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}"
 
 
-def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = None) -> Plan:
-    """What should go out at ``now``; reads only, in at most seven batched statements."""
+def plan_sweep(
+    session: Session,
+    *,
+    now: dt.datetime,
+    team_name: str | None = None,
+    include_swept: bool = False,
+) -> Plan:
+    """What should go out at ``now``; reads only, in at most nine batched statements.
+
+    Teams already swept today are left out (in ``already_swept``) unless
+    ``include_swept`` (a dry run shows everything, marked with what was sent).
+    """
     all_teams = list(session.scalars(select(Team).order_by(Team.id)))
     if team_name is not None:
         key = team_key(team_name)
@@ -249,6 +317,19 @@ def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = No
         today = reminder_day(team, now)
         if today is not None:
             plan.teams.append(TeamDue(team, today))
+    if plan.teams and not include_swept:
+        swept = {
+            (subject, local_day)
+            for subject, local_day in session.execute(
+                select(Delivery.subject, Delivery.local_day).where(
+                    Delivery.kind == SWEPT,
+                    Delivery.local_day.in_({td.today for td in plan.teams}),
+                    Delivery.subject.in_([f"team:{td.team.id}" for td in plan.teams]),
+                )
+            )
+        }
+        plan.already_swept = [td for td in plan.teams if (f"team:{td.team.id}", td.today) in swept]
+        plan.teams = [td for td in plan.teams if (f"team:{td.team.id}", td.today) not in swept]
     if not plan.teams:
         return plan
     due = {td.team.id: td for td in plan.teams}
@@ -264,7 +345,8 @@ def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = No
                 or_(Commitment.status == "blocked", Commitment.due_date <= horizon),
             )
             .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
-        ).unique()
+            .options(*_LEAN)
+        )
     )
     by_team: dict[int, list[Commitment]] = defaultdict(list)
     for c in commitments:
@@ -273,9 +355,9 @@ def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = No
 
     # Owners' items, per team: overdue or due today.
     nudge_items: dict[int, list[tuple[Team, dt.date, Commitment]]] = defaultdict(list)
-    for team_id, items in by_team.items():
+    for team_id, listed in by_team.items():
         td = due[team_id]
-        for c in items:
+        for c in listed:
             if c.due_date is not None and c.due_date <= td.today:
                 nudge_items[c.owner_id].append((td.team, td.today, c))
 
@@ -289,19 +371,25 @@ def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = No
             if is_working_day(d := now.astimezone(ZoneInfo(t.timezone)).date(), t.holidays)
         }
         if others_today:
-            for c in session.scalars(
-                select(Commitment)
-                .where(
-                    Commitment.owner_id.in_(list(nudge_items)),
-                    Commitment.team_id.in_(list(others_today)),
-                    Commitment.status.in_(OPEN_STATES),
-                    Commitment.due_date <= max(others_today.values()),
+            elsewhere = list(
+                session.scalars(
+                    select(Commitment)
+                    .where(
+                        Commitment.owner_id.in_(list(nudge_items)),
+                        Commitment.team_id.in_(list(others_today)),
+                        Commitment.status.in_(OPEN_STATES),
+                        Commitment.due_date <= max(others_today.values()),
+                    )
+                    .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
+                    .options(*_LEAN)
                 )
-                .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
-            ).unique():
+            )
+            for c in elsewhere:
                 today = others_today[c.team_id]
                 if c.due_date is not None and c.due_date <= today and not _snoozed(c, today):
                     nudge_items[c.owner_id].append((others[c.team_id], today, c))
+            commitments.extend(elsewhere)
+    _attach_people(session, commitments)
 
     links = list(
         session.scalars(
@@ -320,25 +408,47 @@ def plan_sweep(session: Session, *, now: dt.datetime, team_name: str | None = No
     # Escalations: overdue by more than the threshold in working days, not yet escalated.
     candidates = [
         c
-        for team_id, items in by_team.items()
-        for c in items
+        for team_id, listed in by_team.items()
+        for c in listed
         if c.escalated_at is None
         and c.due_date is not None
         and c.due_date < due[team_id].today
         and working_days_overdue(c.due_date, due[team_id].today, due[team_id].team.holidays)
         > due[team_id].team.escalation_days
     ]
-    escalations = _plan_escalations(session, candidates, due, links_by_team) if candidates else []
+    items = _Items()
+    escalations = (
+        _plan_escalations(session, candidates, due, links_by_team, items) if candidates else []
+    )
     escalating = {e.commitment_id: e.to for e in escalations}
 
-    plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now))
+    plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
     for td in plan.teams:
         for link in links_by_team.get(td.team.id, []):
-            digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating)
+            digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
             if digest is not None:
                 plan.outgoing.append(digest)
     plan.outgoing.extend(escalations)
     return plan
+
+
+def _attach_people(session: Session, commitments: Sequence[Commitment]) -> None:
+    """Give each commitment its owner and department in two batched queries (instead of
+    joining them onto every commitment row, which costs more than it saves at scale)."""
+    if not commitments:
+        return
+    owners = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_({c.owner_id for c in commitments}))
+        ).unique()
+    }
+    departments = {d.id: d for d in session.scalars(select(Department))}
+    for c in commitments:
+        set_committed_value(c, "owner", owners[c.owner_id])
+        set_committed_value(
+            c, "department", departments.get(c.department_id) if c.department_id else None
+        )
 
 
 def _platforms(
@@ -357,6 +467,7 @@ def _plan_nudges(
     due: Mapping[int, TeamDue],
     links_by_team: Mapping[int, list[ChannelLink]],
     now: dt.datetime,
+    items: _Items,
 ) -> list[Outgoing]:
     out = []
     for owner_id, entries in nudge_items.items():
@@ -384,11 +495,13 @@ def _plan_nudges(
             prefix = f"{names[team_id]}: " if several else ""
             if late:
                 sections.append(
-                    Section(f"{prefix}Overdue", tuple(commitment_item(c, d) for d, c in late))
+                    Section(f"{prefix}Overdue", tuple(items.with_buttons(c, d) for d, c in late))
                 )
             if today_:
                 sections.append(
-                    Section(f"{prefix}Due today", tuple(commitment_item(c, d) for d, c in today_))
+                    Section(
+                        f"{prefix}Due today", tuple(items.with_buttons(c, d) for d, c in today_)
+                    )
                 )
         parts = [
             _count(n, word) for n, word in ((overdue, "overdue"), (due_today, "due today")) if n
@@ -421,13 +534,14 @@ def _plan_nudges(
 def _plan_digest(
     td: TeamDue,
     link: ChannelLink,
-    items: Sequence[Commitment],
+    commitments: Sequence[Commitment],
     escalating: Mapping[int | None, str],
+    items: _Items,
 ) -> Outgoing | None:
     today = td.today
 
     def item(c: Commitment) -> Item:
-        shown = commitment_item(c, today, buttons=False)
+        shown = items.plain(c, today)
         if c.id in escalating:
             mark = f"today, to {escalating[c.id]}"
         elif c.escalated_at is not None:
@@ -436,11 +550,13 @@ def _plan_digest(
             return shown
         return dataclasses.replace(shown, fields=(*shown.fields, Field("Escalated", mark)))
 
-    blocked = [c for c in items if c.status == "blocked"]
-    overdue = [c for c in items if c.status != "blocked" and c.due_date and c.due_date < today]
+    blocked = [c for c in commitments if c.status == "blocked"]
+    overdue = [
+        c for c in commitments if c.status != "blocked" and c.due_date and c.due_date < today
+    ]
     this_week = [
         c
-        for c in items
+        for c in commitments
         if c.status != "blocked" and c.due_date and today <= c.due_date <= td.week_end
     ]
     if not (blocked or overdue or this_week):
@@ -469,7 +585,7 @@ def _plan_digest(
             _count(len(blocked), "blocked"),
         )
     )
-    n_escalated = sum(1 for c in items if c.id in escalating or c.escalated_at is not None)
+    n_escalated = sum(1 for c in commitments if c.id in escalating or c.escalated_at is not None)
     if n_escalated:
         summary += f", {n_escalated} escalated"
     where = f"{link.platform} {link.name or link.channel_id}"
@@ -497,6 +613,7 @@ def _plan_escalations(
     candidates: Sequence[Commitment],
     due: Mapping[int, TeamDue],
     links_by_team: Mapping[int, list[ChannelLink]],
+    items: _Items,
 ) -> list[Outgoing]:
     team_ids = sorted({c.team_id for c in candidates})
     leads: dict[int, Person] = {}
@@ -552,7 +669,7 @@ def _plan_escalations(
                     headline=f"Escalation: {r} is {n} working days overdue",
                     body=f"{person_with_department(c.owner)} owns it in {td.team.name}; "
                     f"it was due {day(c.due_date)}. {why}",
-                    sections=(Section("Overdue", (commitment_item(c, td.today),)),),
+                    sections=(Section("Overdue", (items.with_buttons(c, td.today),)),),
                     ref=r,
                     data={
                         "kind": ESCALATION,
@@ -577,8 +694,18 @@ def _plan_escalations(
 
 
 def claim_plan(session: Session, plan: Plan, *, now: dt.datetime) -> list[deliveries.Claimed]:
-    """Claim every planned message not claimed yet (by us or another scheduler), and mark
-    the escalations we won as escalated. The caller commits before anything is sent."""
+    """Claim every planned message not claimed yet (by us or another scheduler), mark the
+    escalations we won as escalated, and mark the teams swept for the day. The caller
+    commits before anything is sent."""
+    deliveries.claim(
+        session,
+        [
+            deliveries.NewClaim(SWEPT, f"team:{td.team.id}", td.today, td.team.id, {})
+            for td in plan.teams
+        ],
+        now=now,
+        done=True,
+    )
     won = deliveries.claim(
         session,
         [
@@ -599,17 +726,19 @@ def claim_plan(session: Session, plan: Plan, *, now: dt.datetime) -> list[delive
             .values(escalated_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.add_all(
-            AuditEvent(
-                team_id=o.team_id,
-                action="commitment.escalated",
-                entity="commitment",
-                entity_id=o.commitment_id,
-                after={"escalated_to": o.to, "person_id": o.target["person_id"]},
-                platform=None,
-                at=now,
-            )
-            for o in escalated
+        session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "team_id": o.team_id,
+                    "action": "commitment.escalated",
+                    "entity": "commitment",
+                    "entity_id": o.commitment_id,
+                    "after": {"escalated_to": o.to, "person_id": o.target["person_id"]},
+                    "at": now,
+                }
+                for o in escalated
+            ],
         )
     return won
 
@@ -759,9 +888,9 @@ class SweepReport:
     results: list[Sent] = field(default_factory=list)
 
 
-def _plan_in(db: Database, now: dt.datetime, team_name: str | None) -> Plan:
+def _plan_in(db: Database, now: dt.datetime, team_name: str | None, dry_run: bool) -> Plan:
     with db.uow() as uow:
-        plan = plan_sweep(uow.session, now=now, team_name=team_name)
+        plan = plan_sweep(uow.session, now=now, team_name=team_name, include_swept=dry_run)
         uow.session.expunge_all()
         return plan
 
@@ -776,11 +905,11 @@ async def sweep(
     dry_run: bool = False,
 ) -> SweepReport:
     """Plan, claim and send what is due at ``now``; with ``dry_run`` only plan."""
-    plan = await asyncio.to_thread(_plan_in, db, now, team_name)
+    plan = await asyncio.to_thread(_plan_in, db, now, team_name, dry_run)
     report = SweepReport(plan=plan, dry_run=dry_run)
     team_id = None
-    if team_name is not None and plan.teams:
-        team_id = plan.teams[0].team.id
+    if team_name is not None and (plan.teams or plan.already_swept):
+        team_id = (plan.teams or plan.already_swept)[0].team.id
     if dry_run:
 
         def look() -> dict[tuple[str, str, dt.date], str]:
@@ -796,7 +925,7 @@ async def sweep(
             uow.commit()
             return won
 
-    if plan.outgoing:
+    if plan.teams:
         report.claimed = await asyncio.to_thread(claim)
     report.results = await deliver_due(db, notifiers, now=now, worker=worker, team_id=team_id)
     return report
@@ -804,34 +933,41 @@ async def sweep(
 
 def describe(report: SweepReport) -> list[str]:
     """The sweep in lines, per person and per channel: for ``joinedup remind`` and logs."""
-    lines = []
-    stamp = report.plan.now.strftime("%Y-%m-%d %H:%M UTC")
-    if not report.plan.teams:
-        return [f"{stamp}: no team's reminders are due (not a working day, or too early)."]
-    teams = ", ".join(
-        f"{td.team.name} ({td.team.reminder_time} {td.team.timezone}, {day(td.today)})"
-        for td in report.plan.teams
-    )
-    lines.append(f"{stamp}: reminders due for {teams}")
+    plan = report.plan
+    stamp = plan.now.strftime("%Y-%m-%d %H:%M UTC")
     label = {NUDGE: "nudge", DIGEST: "digest", ESCALATION: "escalation"}
+
+    def names(teams: list[TeamDue]) -> str:
+        return ", ".join(
+            f"{td.team.name} ({td.team.reminder_time} {td.team.timezone}, {day(td.today)})"
+            for td in teams
+        )
+
+    lines = []
+    if plan.teams:
+        lines.append(f"{stamp}: reminders due for {names(plan.teams)}")
+    if plan.already_swept:
+        lines.append(f"{stamp}: already swept today, nothing more: {names(plan.already_swept)}")
+    if not plan.teams and not plan.already_swept:
+        lines.append(f"{stamp}: no team's reminders are due (not a working day, or too early).")
     if report.dry_run:
-        for o in report.plan.outgoing:
+        for o in plan.outgoing:
             status = report.already.get(o.key)
             verb = f"already {status} today" if status else "would send"
             lines.append(f"  {label[o.kind]} -> {o.to}: {', '.join(o.refs)} [{verb}]")
-        if not report.plan.outgoing:
-            lines.append("  nothing to send: no overdue, due or blocked commitments.")
-        return lines
-    won = {(c.kind, c.subject) for c in report.claimed}
-    for r in report.results:
-        detail = f" ({r.detail})" if r.detail else ""
-        lines.append(
-            f"  {label.get(r.kind, r.kind)} -> {r.to}: {', '.join(r.refs)} [{r.status}{detail}]"
-        )
-    skipped = [o for o in report.plan.outgoing if (o.kind, o.subject) not in won]
-    if skipped:
-        lines.append(f"  {len(skipped)} already claimed today (sent or being sent): nothing more.")
-    if not report.plan.outgoing:
+    else:
+        for r in report.results:
+            detail = f" ({r.detail})" if r.detail else ""
+            lines.append(
+                f"  {label.get(r.kind, r.kind)} -> {r.to}: {', '.join(r.refs)} [{r.status}{detail}]"
+            )
+        won = {(c.kind, c.subject) for c in report.claimed}
+        skipped = [o for o in plan.outgoing if (o.kind, o.subject) not in won]
+        if skipped:
+            lines.append(
+                f"  {len(skipped)} already claimed today (sent or being sent): nothing more."
+            )
+    if plan.teams and not plan.outgoing:
         lines.append("  nothing to send: no overdue, due or blocked commitments.")
     return lines
 

@@ -59,10 +59,13 @@ def _insert(session: Session) -> Any:
     raise NotImplementedError(f"claims need ON CONFLICT DO NOTHING; {name} is not supported")
 
 
-def claim(session: Session, claims: Sequence[NewClaim], *, now: dt.datetime) -> list[Claimed]:
+def claim(
+    session: Session, claims: Sequence[NewClaim], *, now: dt.datetime, done: bool = False
+) -> list[Claimed]:
     """Insert a claim row for each message not yet claimed; return the ones this call inserted.
 
-    One statement per 500 claims. The caller commits before sending anything.
+    One statement per 500 claims. The caller commits before sending anything. ``done``
+    records rows that need no sending (markers) as sent at once.
     """
     insert = _insert(session)
     table = Delivery.__table__
@@ -74,11 +77,12 @@ def claim(session: Session, claims: Sequence[NewClaim], *, now: dt.datetime) -> 
                 "kind": c.kind,
                 "subject": c.subject,
                 "local_day": c.local_day,
-                "status": "claimed",
+                "status": "sent" if done else "claimed",
                 "attempts": 0,
                 "claimed_at": now,
                 "claimed_by": None,
-                "next_attempt_at": now,
+                "next_attempt_at": None if done else now,
+                "sent_at": now if done else None,
                 "payload": c.payload,
             }
             for c in claims[start : start + _CHUNK]

@@ -95,7 +95,10 @@ def test_running_the_sweep_again_that_day_sends_nothing_more(db) -> None:
 
     assert len(slack.dms) + len(slack.posts) == sent
     assert again.claimed == [] and later.results == []
-    assert "already claimed today" in "\n".join(reminders.describe(again))
+    assert again.plan.teams == [] and len(again.plan.already_swept) == 1  # not planned again
+    assert "already swept today, nothing more: Rough Sleeping" in "\n".join(
+        reminders.describe(again)
+    )
     run_sweep(db, slack, utc("2026-11-24T09:00"))  # the next working day: nudges again
     assert len(slack.dms) + len(slack.posts) > sent
 
@@ -353,8 +356,9 @@ def test_a_crash_after_leasing_waits_for_the_lease_then_sends_once(db) -> None:
     run_sweep(db, slack, MONDAY.replace(minute=5), worker="alive")
     run_sweep(db, slack, MONDAY.replace(minute=30), worker="alive")
     assert len(slack.dms) + len(slack.posts) == 3
-    assert {d.status for d in desk.rows(Delivery)} == {"sent"}
-    assert {d.claimed_by for d in desk.rows(Delivery)} == {"alive"}
+    messages = desk.rows(Delivery, Delivery.kind != reminders.SWEPT)
+    assert {d.status for d in messages} == {"sent"}
+    assert {d.claimed_by for d in messages} == {"alive"}
 
 
 def test_a_platform_error_is_retried_after_retry_after_and_then_sent(db) -> None:
@@ -386,7 +390,7 @@ def test_after_the_retry_limit_a_delivery_is_recorded_failed_with_the_reason(db)
     for _ in range(reminders.MAX_ATTEMPTS):
         run_sweep(db, slack, now)
         now += dt.timedelta(minutes=10)  # past every backoff (30 s .. 8 min)
-    rows = desk.rows(Delivery)
+    rows = desk.rows(Delivery, Delivery.kind != reminders.SWEPT)
     assert {r.status for r in rows} == {"failed"}
     assert all(r.attempts == reminders.MAX_ATTEMPTS for r in rows)
     assert all(r.last_error == "channel_not_found (gave up after 5 attempts)" for r in rows), [
@@ -415,7 +419,7 @@ def test_a_nudge_still_unsent_when_its_day_is_over_expires_instead_of_going_late
     slack = RecordingNotifier()
     run_sweep(db, slack, utc("2026-11-24T00:30"))  # Tuesday, before Tuesday's reminders
     assert slack.dms_to(desk.person_id(SAM)) == [] and slack.posts == []
-    expired = desk.rows(Delivery, Delivery.kind != reminders.ESCALATION)
+    expired = desk.rows(Delivery, Delivery.kind.in_([reminders.NUDGE, reminders.DIGEST]))
     assert {r.status for r in expired} == {"failed"}
     assert all("expired" in (r.last_error or "") for r in expired)
     (escalation,) = desk.rows(Delivery, Delivery.kind == reminders.ESCALATION)
@@ -463,7 +467,7 @@ def test_two_schedulers_sweeping_at_the_same_moment_send_every_nudge_once(databa
         )
         assert posts == ["C-LOG"]
         with replicas[0].uow() as uow:
-            rows = list(uow.session.query(Delivery))
+            rows = list(uow.session.query(Delivery).filter(Delivery.kind != reminders.SWEPT))
             assert len(rows) == 1 + 32 + escalations
             assert {r.status for r in rows} == {"sent"}
     finally:
