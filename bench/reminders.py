@@ -226,6 +226,11 @@ def measure(db: Database, teams: int) -> dict[str, Any]:
         uow.commit()
         claimed = time.perf_counter() - t0
         n_claim = len(statements) - n_plan
+    with counting(db) as statements, db.uow() as uow:  # the next tick, 30 s later
+        t0 = time.perf_counter()
+        plan_sweep(uow.session, now=NOW + dt.timedelta(seconds=30))
+        next_tick = time.perf_counter() - t0
+        n_next = len(statements)
     kinds: dict[str, int] = {}
     for o in plan.outgoing:
         kinds[o.kind] = kinds.get(o.kind, 0) + 1
@@ -238,6 +243,8 @@ def measure(db: Database, teams: int) -> dict[str, Any]:
         "claim_s": claimed,
         "claim_statements": n_claim,
         "claimed": len(won),
+        "next_s": next_tick,
+        "next_statements": n_next,
         "kinds": kinds,
     }
 
@@ -248,6 +255,7 @@ def report(backend: str, r: dict[str, Any]) -> None:
         f"{backend:<10} {r['teams']:>5} teams x {PER_TEAM} = {r['commitments']:>6} commitments: "
         f"plan {r['plan_s']:.2f} s in {r['plan_statements']} SQL statements; "
         f"claim {r['claim_s']:.2f} s in {r['claim_statements']} statements ({kinds}); "
+        f"next tick {r['next_s'] * 1000:.0f} ms in {r['next_statements']} statements; "
         f"seeded in {r['seed_s']:.1f} s"
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from commands.reminders import (
     backoff,
@@ -84,3 +85,28 @@ def test_backoff_doubles_to_a_cap_and_honours_retry_after() -> None:
     assert backoff(3, None) == dt.timedelta(minutes=2)
     assert backoff(20, None) == dt.timedelta(minutes=30)
     assert backoff(1, 120) == dt.timedelta(seconds=120)
+
+
+def test_a_stored_reply_reads_back_exactly() -> None:
+    from commands.reminders import reply_as_dict
+    from commands.reply import Button, Field, Item, Reply, Section
+
+    reply = Reply(
+        headline="h",
+        body="b",
+        fields=(Field("a", "1"),),
+        sections=(
+            Section(
+                "s",
+                (Item("t", "C-1", (Field("x", "y"),), (Button("Done", "done C-1", "primary"),)),),
+                empty="none",
+            ),
+        ),
+        buttons=(Button("Reassign", "reassign C-1", picks_person=True),),
+        visibility="channel",
+        ref="C-1",
+        link="https://example.org",
+        data={"kind": "owner_nudge", "commitments": ["C-1"]},
+    )
+    assert Reply.from_dict(reply_as_dict(reply)) == reply
+    assert reply_as_dict(reply) == json.loads(json.dumps(reply.to_dict()))
