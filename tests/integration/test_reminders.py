@@ -515,3 +515,40 @@ def test_an_unknown_team_is_refused_by_name(db) -> None:
     joint_team(db)
     with pytest.raises(CommandError, match='no team called "Nope"'):
         run_sweep(db, RecordingNotifier(), MONDAY, team_name="Nope")
+
+
+def test_planning_takes_as_many_statements_for_four_teams_as_for_one(db) -> None:
+    from sqlalchemy import event
+
+    def statements_to_plan() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with db.uow() as uow:
+                plan = reminders.plan_sweep(uow.session, now=utc("2026-11-27T09:00"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert any(o.kind == reminders.ESCALATION for o in plan.outgoing)
+        return len(seen)
+
+    desk = joint_team(db)
+    ok(desk, "owns DPIA jo@police.example accountable")
+    one = statements_to_plan()
+    for n in range(3):
+        other = Desk(
+            db,
+            utc("2026-11-18T10:00"),
+            team=f"Team {n}",
+            platform="slack",
+            channel_id=f"C-{n}",
+            lead=f"lead{n}@council.example",
+        )
+        ok(other, f"owns Outreach owner{n}@health.example accountable")
+        for i in range(5):
+            ok(other, f"commit {SAM} Outreach visit {i} by 2026-11-1{i}")
+            ok(other, f"commit owner{n}@health.example Task {i} by 2026-11-2{i}")
+    assert statements_to_plan() == one
