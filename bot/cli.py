@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -154,6 +155,62 @@ def add_manifest(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_manifest)
 
 
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.notifiers import build_notifiers
+    from commands.reminders import SweepReport, describe, sweep, worker_id
+
+    now = parse_now(args.now)
+    db = open_database(settings)
+
+    async def run() -> SweepReport:
+        notifiers = {} if args.dry_run else build_notifiers(settings, db)
+        if not args.dry_run and not notifiers:
+            # Claiming without a platform would only record today's nudges as failed.
+            raise UsageError(
+                "no chat platform is configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+                "or MICROSOFT_APP_ID); add --dry-run to see what would be sent"
+            )
+        return await sweep(
+            db, notifiers, now=now, worker=worker_id(), team_name=args.team, dry_run=args.dry_run
+        )
+
+    try:
+        report = asyncio.run(run())
+    except CommandError as exc:
+        raise UsageError(exc.message) from None
+    finally:
+        db.dispose()
+    for line in describe(report):
+        print(line)
+    return 1 if any(r.status == "failed" for r in report.results) else 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler import run_worker
+
+    db = open_database(settings)
+    try:
+        status = asyncio.run(run_worker(settings, db))
+    finally:
+        db.dispose()
+    if status:
+        print("joinedup: no chat platform is configured; nothing to schedule", file=sys.stderr)
+    return status
+
+
+def add_remind(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("remind", help="one reminder sweep: nudges, digests, escalations due now")
+    p.add_argument("--team", help="only this team (default: every team)")
+    p.add_argument("--now", help="ISO time to sweep at (default: now; naive means UTC)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
+    p.set_defaults(func=cmd_remind)
+
+
+def add_worker(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run only the scheduler (reminders), no HTTP server")
+    p.set_defaults(func=cmd_worker)
+
+
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
     p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
@@ -188,6 +245,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_extract,
     add_db,
     add_manifest,
+    add_remind,
+    add_worker,
 ]
 
 

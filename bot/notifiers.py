@@ -1,4 +1,4 @@
-"""The Notifier registry: one entry per platform this server can deliver to."""
+"""The Notifier registry: how scheduled and cross-platform messages leave the house."""
 
 from __future__ import annotations
 
@@ -16,17 +16,37 @@ def build_notifiers(
     teams: Any = None,
     slack: Any = None,
 ) -> dict[str, Notifier]:
-    """Notifiers keyed by platform ("teams", "slack"), for the platforms mounted on this server.
+    """Notifiers keyed by platform ("slack", "teams").
 
-    ``teams`` is the ``TeamsEndpoint`` that ``integrations.teams.endpoint.mount_teams`` returned
-    (its adapter sends proactive messages); ``slack`` is the ``JoinedupSlack`` that
-    ``bot.server.mount_slack`` returned (it holds its ``SlackNotifier``).
+    In ``joinedup serve`` the mounted adapters are passed in (``slack``: the
+    ``JoinedupSlack`` that ``bot.server.mount_slack`` returned; ``teams``: the
+    ``TeamsEndpoint`` of ``mount_teams``) so that one client and adapter serve both
+    requests and proactive sends. Without them (``joinedup worker``, ``joinedup remind``)
+    each configured platform gets a notifier built from settings alone: Slack when its
+    token or OAuth settings are set, Teams when MICROSOFT_APP_ID is set (an anonymous,
+    local-only Teams bot is reachable from the server only).
     """
     notifiers: dict[str, Notifier] = {}
+    if slack is not None:
+        notifiers["slack"] = slack.notifier
+    elif settings.slack.configured:
+        from integrations.slack.notifier import standalone_notifier
+
+        notifiers["slack"] = standalone_notifier(
+            db=db,
+            bot_token=settings.slack.bot_token,
+            client_id=settings.slack.client_id,
+            api_url=settings.slack.api_url,
+        )
     if teams is not None:
         from integrations.teams.notifier import TeamsNotifier
 
         notifiers["teams"] = TeamsNotifier(adapter=teams.adapter, app_id=teams.app_id, db=db)
-    if slack is not None:
-        notifiers["slack"] = slack.notifier
+    elif settings.teams.app_id:
+        from integrations.teams.endpoint import make_adapter
+        from integrations.teams.notifier import TeamsNotifier
+
+        notifiers["teams"] = TeamsNotifier(
+            adapter=make_adapter(settings.teams), app_id=settings.teams.app_id, db=db
+        )
     return notifiers

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bot.notifiers import build_notifiers
 from bot.outbox import OutboxWorker
+from bot.scheduler import install_scheduler
 from bot.settings import Settings
 from integrations.teams.endpoint import mount_teams
 from storage.database import Database
@@ -89,6 +90,8 @@ def build_app(
     teams = mount_teams(app, db=db, config=settings.teams, on_change=outbox.kick)
     outbox.notifiers = build_notifiers(settings, db, teams=teams, slack=slack)
     outbox.attach(app)
+    if settings.scheduler_enabled:
+        install_scheduler(app, settings, db, outbox.notifiers)
     return app
 
 

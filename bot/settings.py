@@ -55,6 +55,10 @@ class Settings:
     # How often the outbox (cross-platform announcements) is delivered, besides the kick
     # after each command.
     outbox_tick_seconds: float = 2.0
+    # Run the reminder scheduler inside `joinedup serve`. On when read from the environment
+    # (JOINEDUP_SCHEDULER=off turns it off); off for Settings() built in code, so that tests
+    # which start a server do not get a scheduler running on the wall clock.
+    scheduler_enabled: bool = False
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
 
@@ -78,6 +82,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_get(env, "JOINEDUP_SECRET_KEY"),
         scheduler_tick_seconds=int(_get(env, "JOINEDUP_SCHEDULER_TICK") or "30"),
         outbox_tick_seconds=float(_get(env, "JOINEDUP_OUTBOX_TICK") or "2"),
+        scheduler_enabled=(_get(env, "JOINEDUP_SCHEDULER") or "on").lower()
+        not in ("off", "0", "false", "no"),
         slack=SlackSettings(
             bot_token=_get(env, "SLACK_BOT_TOKEN"),
             signing_secret=_get(env, "SLACK_SIGNING_SECRET"),

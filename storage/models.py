@@ -303,7 +303,10 @@ class Delivery(Base):
     """
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("kind", "subject", "local_day"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "local_day"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)

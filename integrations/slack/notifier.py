@@ -27,6 +27,25 @@ def single_token(token: str) -> TokenSource:
     return source
 
 
+def standalone_notifier(
+    *, db: Database, bot_token: str | None, client_id: str | None, api_url: str | None
+) -> SlackNotifier:
+    """A notifier without the Slack app around it (``joinedup worker``/``remind``): one bot
+    token, or in OAuth mode each workspace's token from the installation store."""
+    if bot_token:
+        return SlackNotifier(db=db, tokens=single_token(bot_token), api_url=api_url)
+    from integrations.slack.oauth import InstallationStore
+
+    assert client_id, "a bot token or OAuth client id"
+    store = InstallationStore(client_id=client_id, engine=db.engine)
+
+    async def installed(tenant: str) -> str | None:
+        bot = await store.async_find_bot(enterprise_id=None, team_id=tenant)
+        return bot.bot_token if bot else None
+
+    return SlackNotifier(db=db, tokens=installed, api_url=api_url)
+
+
 class SlackNotifier:
     """Posts Replies to Slack channels and people. Raises DeliveryError on any failure
     (``retry_after`` from a 429 that outlasted the client's own retries; ``permanent``

@@ -84,6 +84,11 @@ class _BotFrameworkConfig:
         self.APP_TYPE = config.app_type or "MultiTenant"
 
 
+def make_adapter(config: TeamsConfig) -> CloudAdapter:
+    """A CloudAdapter authenticated from settings (with no app id: anonymous)."""
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotFrameworkConfig(config)))
+
+
 @dataclass
 class TeamsEndpoint:
     """What ``mount_teams`` built: the adapter (for proactive sends) and the bot's app id."""
@@ -108,7 +113,7 @@ def mount_teams(
     anonymous = not config.app_id
     # msrest warns about every channelData field its models lack (teamsChannelId, ...).
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotFrameworkConfig(config)))
+    adapter = make_adapter(config)
     bot = JoinedupTeamsBot(
         db=db,
         adapter=adapter,

@@ -1,0 +1,146 @@
+"""The scheduler: APScheduler 3 ticking inside ``joinedup serve`` or ``joinedup worker``.
+
+Each process runs its own ``AsyncIOScheduler`` with an in-memory job store and one
+short interval job. The real schedule (each team's reminder time, timezone, working
+days) lives in our tables, and every message is claimed in the database before it
+is sent, so several replicas on one PostgreSQL send each nudge once and a process
+that was down catches up on its next tick (APScheduler's FAQ warns against sharing
+its own job stores between schedulers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.notifiers import build_notifiers
+from bot.settings import Settings
+from commands.ports import Clock, Notifier
+from commands.reminders import describe, sweep, worker_id
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+REMINDERS_JOB = "joinedup.reminders"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Runtime:
+    """What the jobs work with: the database, the platforms, who we are, the clock."""
+
+    db: Database
+    notifiers: Mapping[str, Notifier]
+    worker: str = field(default_factory=worker_id)
+    clock: Clock = utc_now
+
+
+async def reminders_tick(runtime: Runtime) -> None:
+    """One sweep: plan what is due now, claim it, send it (job ``joinedup.reminders``)."""
+    try:
+        report = await sweep(
+            runtime.db, runtime.notifiers, now=runtime.clock(), worker=runtime.worker
+        )
+    except Exception:
+        log.exception("reminder sweep failed; the next tick tries again")
+        return
+    if report.claimed or report.results:
+        for line in describe(report):
+            log.info("%s", line)
+
+
+def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
+    """A scheduler with the reminders job, first run at once (catch-up after a restart)."""
+    scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=dt.UTC)
+    scheduler.add_job(
+        reminders_tick,
+        "interval",
+        seconds=tick_seconds,
+        id=REMINDERS_JOB,
+        name="daily nudges, digests and escalations",
+        args=[runtime],
+        next_run_time=utc_now(),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=tick_seconds,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def start_scheduler(
+    settings: Settings, db: Database, notifiers: Mapping[str, Notifier] | None = None
+) -> AsyncIOScheduler | None:
+    """Start the scheduler on the running loop; None when no platform could deliver (then
+    claiming would only record failures). ``notifiers``: the server's own (its mounted
+    adapters); built from settings when not given (``joinedup worker``)."""
+    if notifiers is None:
+        notifiers = build_notifiers(settings, db)
+    if not notifiers:
+        log.info("scheduler: no chat platform is configured; reminders are not sent")
+        return None
+    scheduler = build_scheduler(
+        Runtime(db, notifiers), tick_seconds=settings.scheduler_tick_seconds
+    )
+    scheduler.start()
+    log.info(
+        "scheduler: reminders every %ds via %s",
+        settings.scheduler_tick_seconds,
+        ", ".join(sorted(notifiers)),
+    )
+    return scheduler
+
+
+SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
+
+
+def install_scheduler(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    notifiers: Mapping[str, Notifier] | None = None,
+) -> None:
+    """Run the scheduler for the life of the aiohttp application (``joinedup serve``)."""
+
+    async def on_startup(app: web.Application) -> None:
+        scheduler = start_scheduler(settings, db, notifiers)
+        if scheduler is not None:
+            app[SCHEDULER_KEY] = scheduler
+
+    async def on_cleanup(app: web.Application) -> None:
+        scheduler = app.get(SCHEDULER_KEY)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+
+
+async def run_worker(settings: Settings, db: Database, *, stop: asyncio.Event | None = None) -> int:
+    """``joinedup worker``: the scheduler alone, until SIGINT/SIGTERM (or ``stop``)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    scheduler = start_scheduler(settings, db)
+    if scheduler is None:
+        return 1
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0

@@ -1,0 +1,91 @@
+"""A recording Notifier and a sweep driver for reminder tests (the clock is a parameter)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Mapping
+
+from commands.ports import DeliveryError, Notifier
+from commands.reminders import SweepReport, sweep
+from commands.reply import Reply
+from storage.database import Database
+
+
+class RecordingNotifier:
+    """Implements the Notifier protocol by remembering what it was asked to send.
+
+    ``failures`` are raised, one per call, before anything is recorded; ``unreachable``
+    people make ``send_to_person`` answer False.
+    """
+
+    def __init__(self, platform: str = "slack", *, unreachable: frozenset[int] = frozenset()):
+        self.platform = platform
+        self.unreachable = unreachable
+        self.failures: list[Exception] = []
+        self.dms: list[tuple[int, Reply]] = []
+        self.posts: list[tuple[str, Reply]] = []
+        self._lock = threading.Lock()
+
+    def _maybe_fail(self) -> None:
+        with self._lock:
+            error = self.failures.pop(0) if self.failures else None
+        if error is not None:
+            raise error
+
+    async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
+        self._maybe_fail()
+        with self._lock:
+            self.posts.append((channel_id, reply))
+
+    async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
+        if person_id in self.unreachable:
+            return False
+        self._maybe_fail()
+        with self._lock:
+            self.dms.append((person_id, reply))
+        return True
+
+    async def share_file(
+        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    ) -> None:
+        raise DeliveryError("not used by reminders", permanent=True)
+
+    def dms_to(self, person_id: int) -> list[Reply]:
+        return [r for p, r in self.dms if p == person_id]
+
+    def dm_counts(self) -> Counter[int]:
+        return Counter(p for p, _ in self.dms)
+
+    def kinds(self) -> Counter[str]:
+        return Counter(r.data.get("kind", "?") for _, r in [*self.dms, *self.posts])
+
+    def clear(self) -> None:
+        self.dms.clear()
+        self.posts.clear()
+
+
+def run_sweep(
+    db: Database,
+    notifiers: Mapping[str, Notifier] | RecordingNotifier,
+    now: dt.datetime,
+    *,
+    worker: str = "test-worker",
+    team_name: str | None = None,
+    dry_run: bool = False,
+) -> SweepReport:
+    if isinstance(notifiers, RecordingNotifier):
+        notifiers = {notifiers.platform: notifiers}
+    return asyncio.run(
+        sweep(db, notifiers, now=now, worker=worker, team_name=team_name, dry_run=dry_run)
+    )
+
+
+def refs(reply: Reply) -> list[str]:
+    return [i.ref or "" for s in reply.sections for i in s.items]
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)

@@ -1,0 +1,112 @@
+"""The calendar and the escalation rule of daily reminders, without a database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from commands.reminders import (
+    backoff,
+    is_working_day,
+    matching_area,
+    reminder_day,
+    working_days_overdue,
+)
+from storage.models import Area, Team
+
+D = dt.date
+
+
+def team(**kw) -> Team:
+    values = {"timezone": "Europe/London", "reminder_time": "09:00", "holidays": None} | kw
+    return Team(id=1, name="T", key="t", escalation_days=3, **values)
+
+
+def area(id_: int, name: str, created: str = "2026-01-01") -> Area:
+    return Area(
+        id=id_,
+        team_id=1,
+        name=name,
+        key=name.casefold(),
+        created_at=dt.datetime.fromisoformat(created).replace(tzinfo=dt.UTC),
+    )
+
+
+def test_weekends_and_the_teams_public_holidays_are_not_working_days() -> None:
+    assert is_working_day(D(2026, 12, 24), "GB-ENG")
+    assert not is_working_day(D(2026, 12, 25), "GB-ENG")  # Christmas, a Friday
+    assert not is_working_day(D(2026, 12, 26), "GB-ENG")  # a Saturday anyway
+    assert not is_working_day(D(2026, 12, 28), "GB-ENG")  # Boxing Day, moved to Monday
+    assert is_working_day(D(2026, 12, 28), None)  # no calendar: only weekends are off
+    assert not is_working_day(D(2026, 8, 3), "GB-SCT") and is_working_day(D(2026, 8, 3), "GB-ENG")
+
+
+def test_working_days_overdue_skip_weekends_and_holidays() -> None:
+    assert working_days_overdue(D(2026, 11, 16), D(2026, 11, 17), None) == 1  # Mon -> Tue
+    assert working_days_overdue(D(2026, 11, 16), D(2026, 11, 20), None) == 4  # Mon -> Fri
+    assert working_days_overdue(D(2026, 11, 20), D(2026, 11, 23), None) == 1  # Fri -> Mon
+    # Due Tue 22 Dec: 23, 24, (25, 26, 27, 28 off), 29, 30.
+    assert working_days_overdue(D(2026, 12, 22), D(2026, 12, 29), "GB-ENG") == 3
+    assert working_days_overdue(D(2026, 12, 22), D(2026, 12, 30), "GB-ENG") == 4
+    assert working_days_overdue(D(2026, 12, 22), D(2026, 12, 22), "GB-ENG") == 0
+
+
+def test_reminders_are_due_from_the_local_reminder_time_to_the_end_of_a_working_day() -> None:
+    london = team()
+    assert reminder_day(london, dt.datetime(2026, 11, 23, 8, 59, tzinfo=dt.UTC)) is None
+    assert reminder_day(london, dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)) == D(2026, 11, 23)
+    assert reminder_day(london, dt.datetime(2026, 11, 23, 23, 59, tzinfo=dt.UTC)) == D(2026, 11, 23)
+    assert reminder_day(london, dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)) is None  # Sunday
+    # Summer time: 09:00 in London is 08:00 UTC.
+    assert reminder_day(london, dt.datetime(2026, 10, 23, 8, 0, tzinfo=dt.UTC)) == D(2026, 10, 23)
+    late = team(reminder_time="17:30", timezone="America/New_York")
+    assert reminder_day(late, dt.datetime(2026, 11, 23, 22, 29, tzinfo=dt.UTC)) is None
+    assert reminder_day(late, dt.datetime(2026, 11, 23, 22, 30, tzinfo=dt.UTC)) == D(2026, 11, 23)
+
+
+def test_an_area_matches_when_all_its_name_words_are_in_the_commitment() -> None:
+    areas = [area(1, "Data sharing"), area(2, "DPIA"), area(3, "Data")]
+    assert matching_area(areas, "Finish the data-sharing agreement").id == 1  # type: ignore[union-attr]
+    assert matching_area(areas, "Send the DPIA draft").id == 2  # type: ignore[union-attr]
+    assert matching_area(areas, "Clean the data extract").id == 3  # type: ignore[union-attr]
+    assert matching_area(areas, "Book the room") is None
+    assert matching_area([area(4, "Share data")], "data sharing") is None
+
+
+def test_the_most_specific_area_wins_then_the_oldest() -> None:
+    areas = [area(1, "Housing"), area(2, "Housing data", "2026-05-01")]
+    assert matching_area(areas, "Housing data extract").id == 2  # type: ignore[union-attr]
+    twins = [area(5, "Outreach", "2026-05-01"), area(6, "outreach", "2026-01-01")]
+    assert matching_area(twins, "Outreach rota").id == 6  # type: ignore[union-attr]
+
+
+def test_backoff_doubles_to_a_cap_and_honours_retry_after() -> None:
+    assert backoff(1, None) == dt.timedelta(seconds=30)
+    assert backoff(3, None) == dt.timedelta(minutes=2)
+    assert backoff(20, None) == dt.timedelta(minutes=30)
+    assert backoff(1, 120) == dt.timedelta(seconds=120)
+
+
+def test_a_stored_reply_reads_back_exactly() -> None:
+    from commands.reminders import reply_as_dict
+    from commands.reply import Button, Field, Item, Reply, Section
+
+    reply = Reply(
+        headline="h",
+        body="b",
+        fields=(Field("a", "1"),),
+        sections=(
+            Section(
+                "s",
+                (Item("t", "C-1", (Field("x", "y"),), (Button("Done", "done C-1", "primary"),)),),
+                empty="none",
+            ),
+        ),
+        buttons=(Button("Reassign", "reassign C-1", picks_person=True),),
+        visibility="channel",
+        ref="C-1",
+        link="https://example.org",
+        data={"kind": "owner_nudge", "commitments": ["C-1"]},
+    )
+    assert Reply.from_dict(reply_as_dict(reply)) == reply
+    assert reply_as_dict(reply) == json.loads(json.dumps(reply.to_dict()))
