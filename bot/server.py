@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.downloads import add_download_routes
 from bot.settings import Settings
 from storage.database import Database
 
@@ -38,6 +39,7 @@ def build_app(settings: Settings, db: Database) -> web.Application:
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
+    add_download_routes(app, settings, db)
     return app
 
 

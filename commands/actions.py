@@ -152,6 +152,13 @@ class Help:
     topic: str | None = None
 
 
+@dataclass(frozen=True)
+class ShowWeeklySummary:
+    """``summary [this week|last week|2026-W47]``; ``week`` stays as typed (None: last week)."""
+
+    week: str | None = None
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -177,4 +184,5 @@ Command = (
     | LinkTeam
     | JoinTeam
     | Help
+    | ShowWeeklySummary
 )

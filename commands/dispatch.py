@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from commands import actions as a
 from commands import handlers as h
+from commands import summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -41,6 +42,7 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.LinkTeam: h.link_team,
     a.JoinTeam: h.join_team,
     a.Help: h.show_help,
+    a.ShowWeeklySummary: summary.show_weekly_summary,
 }
 
 

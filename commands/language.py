@@ -91,6 +91,12 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage("team join", "team join <code>", "Link this channel to the team that made the code."),
     Usage("dept", "dept <owner> <department>", "Set someone's department."),
+    Usage(
+        "summary",
+        "summary [this week|last week|YYYY-Www]",
+        "The weekly joint delivery summary (default: last week), with its spreadsheet.",
+        example="summary 2026-W47",
+    ),
     Usage("help", "help [command]", "This help, or one command's."),
 )
 
@@ -263,6 +269,8 @@ def parse(text: str) -> a.Command:
         if len(words) < 2:
             raise CommandError("Whose department, and which?", usage=usage_line("dept"))
         return a.SetDepartment(owner=_owner(words[0], "dept"), department=" ".join(words[1:]))
+    if verb == "summary":
+        return a.ShowWeeklySummary(week=rest or None)
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
     raise CommandError(f'I don\'t know the command "{verb}".', usage=usage_line("help"))
