@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -163,7 +164,8 @@ def parse_week(text: str | None, *, today: dt.date) -> IsoWeek:
 
 def summary_filename(team_name: str, week: IsoWeek) -> str:
     """``joinedup-rough-sleeping-2026-W47.xlsx``: ASCII letters, digits and dashes only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", team_name.casefold()).strip("-")[:60].strip("-")
+    ascii_name = unicodedata.normalize("NFKD", team_name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.casefold()).strip("-")[:60].strip("-")
     return f"joinedup-{slug or 'team'}-{week.label}.xlsx"
 
 
