@@ -33,9 +33,7 @@ def table_data(wb: Workbook, sheet: str, table: str) -> list[dict[str, Any]]:
     min_col, min_row, max_col, max_row = range_boundaries(ws.tables[table].ref)
     grid = [
         [c.value for c in row]
-        for row in ws.iter_rows(
-            min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col
-        )
+        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
     ]
     return [dict(zip(grid[0], r, strict=True)) for r in grid[1:]]
 

@@ -13,8 +13,10 @@ character is added to or removed from the text for this.
 **Characters spreadsheets reject are removed**: the C0 control characters
 other than tab, line feed and carriage return (openpyxl's
 ``ILLEGAL_CHARACTERS_RE``), the non-characters U+FFFE and U+FFFF, and lone
-surrogates, none of which XML 1.0 allows. Text is cut at Excel's limit of
-32,767 characters per cell.
+surrogates, none of which XML 1.0 allows. Carriage returns become line feeds
+(``\r\n`` and a lone ``\r`` alike): a line feed is a cell's line break in Excel,
+and XML parsers turn a raw carriage return into one anyway. Text is cut at
+Excel's limit of 32,767 characters per cell.
 
 **Links** become hyperlinks only when they are ``http://`` or ``https://`` URLs
 of at most 2,000 characters (Excel's limit is 2,079), so a stored
@@ -52,6 +54,7 @@ def clean_text(value: str) -> str:
     """``value`` without the characters spreadsheets reject, cut at Excel's cell limit."""
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     value = _XML_ILLEGAL.sub("", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value[:EXCEL_MAX_TEXT]
 
 

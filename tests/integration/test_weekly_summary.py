@@ -70,9 +70,7 @@ def week(db: Database) -> Desk:
             .values(source_link="javascript:alert(1)")
         )
         # Escalation is the reminders job's; here it happened on Thursday.
-        s.execute(
-            update(Commitment).where(Commitment.number == 1).values(escalated_at=at(19, 9))
-        )
+        s.execute(update(Commitment).where(Commitment.number == 1).values(escalated_at=at(19, 9)))
         uow.commit()
     return desk
 

@@ -40,7 +40,7 @@ def test_a_week_can_be_named_in_words_or_as_an_iso_week(text: str, week: IsoWeek
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("next tuesday", 'is not a week'),
+        ("next tuesday", "is not a week"),
         ("2026-47", "is not a week"),
         ("2026-W54", "has no week 54"),
         ("2025-W53", "has no week 53"),  # 2025 has 52 ISO weeks
