@@ -425,15 +425,15 @@ class WeeklyReport:
         the commitment's text (the longest such name when several do), else the team's leads.
         """
         today = self.today
-        areas = self._accountable_by_area()
+        areas, accountable_for = self._accountable_by_area()
         leads = self._leads()
         for row in self._commitment_rows(
             and_(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today),
             order_by=(Commitment.due_date, Commitment.number),
         ):
             number, text, owner, dept_name, _created, due, status, _done, escalated, link = row
-            folded = text.casefold()
-            accountable = next((who for words, who in areas if words.search(folded)), leads)
+            named = areas.findall(text.casefold()) if areas else []
+            accountable = accountable_for[max(named, key=len)] if named else leads
             yield OverdueRow(
                 ref=f"C-{number}",
                 text=text,
@@ -546,21 +546,27 @@ class WeeklyReport:
         )
         return self.session.execute(stmt)
 
-    def _accountable_by_area(self) -> list[tuple[re.Pattern[str], str]]:
-        """(area name as a whole-word pattern, accountable person) for areas that have one,
-        longest name first."""
-        rows = self.session.execute(
-            select(Area.key, Person.display_name)
-            .join(AreaRole, AreaRole.area_id == Area.id)
-            .join(Person, Person.id == AreaRole.person_id)
-            .where(
-                Area.team_id == self.team_id,
-                AreaRole.role == "accountable",
-                AreaRole.ended_at.is_(None),
+    def _accountable_by_area(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """One whole-word pattern matching any area name that has an accountable person
+        (longest names first, so "data sharing agreement" beats "data sharing"), and who
+        is accountable for each."""
+        accountable_for = {
+            key: who
+            for key, who in self.session.execute(
+                select(Area.key, Person.display_name)
+                .join(AreaRole, AreaRole.area_id == Area.id)
+                .join(Person, Person.id == AreaRole.person_id)
+                .where(
+                    Area.team_id == self.team_id,
+                    AreaRole.role == "accountable",
+                    AreaRole.ended_at.is_(None),
+                )
             )
-        ).all()
-        ranked = sorted(rows, key=lambda r: -len(r[0]))
-        return [(re.compile(rf"(?<!\w){re.escape(key)}(?!\w)"), who) for key, who in ranked]
+        }
+        if not accountable_for:
+            return None, {}
+        names = "|".join(re.escape(k) for k in sorted(accountable_for, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{names})(?!\w)"), accountable_for
 
     def _leads(self) -> str | None:
         names = self.session.scalars(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -114,57 +114,62 @@ class CellMaker:
             style = self._styles[key] = template._style
         return style
 
+    def _cell(self, value: Any, data_type: str, style: StyleArray) -> WriteOnlyCell:
+        # Set the value and type directly: the value is already clean and its type known,
+        # and openpyxl's value binding would register a number format only to be replaced.
+        cell = WriteOnlyCell(self._ws)
+        cell._value = value
+        cell.data_type = data_type
+        cell._style = style
+        return cell
+
     def text(self, value: str, *, wrap: bool = False, bold: bool = False) -> WriteOnlyCell | str:
         text = clean_text(value)
         quote = looks_like_formula(text)
         if not (quote or wrap or bold):
             return text  # a bare str is a string cell unless it starts with "=" (quoted above)
-        cell = WriteOnlyCell(self._ws)
-        cell._value = text
-        cell.data_type = "s"
-        cell._style = self.style(wrap=wrap, bold=bold, quote=quote)
-        return cell
-
-    def styled(self, value: Any, number_format: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self._ws, value)
-        cell._style = self.style(number_format=number_format)
-        return cell
+        return self._cell(text, "s", self.style(wrap=wrap, bold=bold, quote=quote))
 
     def link(self, url: str | None, label: str) -> WriteOnlyCell | None:
         target = safe_link(url)
         if target is None:
             return None
-        cell = WriteOnlyCell(self._ws)
-        cell._value = label
-        cell.data_type = "s"
+        cell = self._cell(label, "s", self.style(link=True))
         cell.hyperlink = target
-        cell._style = self.style(link=True)
         return cell
 
     def header(self, columns: Sequence[Column]) -> list[WriteOnlyCell | str]:
         return [self.text(c.header, bold=True) for c in columns]
 
-    def row(self, columns: Sequence[Column], values: Sequence[Any]) -> list[Any]:
-        """One row of cells for ``columns`` (a link column shows ``Open`` and links the URL)."""
-        out: list[Any] = []
-        for column, value in zip(columns, values, strict=True):
-            if value is None:
-                out.append(None)
-            elif column.kind == "text":
-                out.append(self.text(str(value)))
-            elif column.kind == "long":
-                out.append(self.text(str(value), wrap=True))
-            elif column.kind == "date":
-                out.append(self.styled(_as_date(value), DATE_FORMAT))
-            elif column.kind == "datetime":
-                out.append(self.styled(value, DATETIME_FORMAT))
-            elif column.kind == "percent":
-                out.append(self.styled(value, PERCENT_FORMAT))
-            elif column.kind == "link":
-                out.append(self.link(value, "Open"))
-            else:
-                out.append(value)
-        return out
+    def converters(self, columns: Sequence[Column]) -> list[Callable[[Any], Any]]:
+        """One function per column turning a plain value (never None) into what to append."""
+        date_style = self.style(number_format=DATE_FORMAT)
+        datetime_style = self.style(number_format=DATETIME_FORMAT)
+        percent_style = self.style(number_format=PERCENT_FORMAT)
+        by_kind: dict[str, Callable[[Any], Any]] = {
+            "text": lambda v: self.text(str(v)),
+            "long": lambda v: self.text(str(v), wrap=True),
+            "date": lambda v: self._cell(_as_date(v), "d", date_style),
+            "datetime": lambda v: self._cell(v, "d", datetime_style),
+            "percent": lambda v: self._cell(v, "n", percent_style),
+            "link": lambda v: self.link(v, "Open"),
+            "int": lambda v: v,
+        }
+        return [by_kind[c.kind] for c in columns]
+
+    def row(
+        self,
+        columns: Sequence[Column],
+        values: Sequence[Any],
+        converters: Sequence[Callable[[Any], Any]] | None = None,
+    ) -> list[Any]:
+        """One row of cells for ``columns`` (a link column shows ``Open`` and links the URL);
+        pass ``converters(columns)`` when writing many rows, to make them once."""
+        converters = converters or self.converters(columns)
+        return [
+            None if value is None else convert(value)
+            for convert, value in zip(converters, values, strict=True)
+        ]
 
 
 def _as_date(value: dt.date) -> dt.date:

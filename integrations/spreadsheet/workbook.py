@@ -117,6 +117,7 @@ class _Sheet:
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
         self.columns = columns
         self.cells = CellMaker(self.ws)
+        self.converters = self.cells.converters(columns)
         self.rows = 0
         self.ws.freeze_panes = "A2"
         for index, column in enumerate(columns, start=1):
@@ -127,7 +128,10 @@ class _Sheet:
         self.rows += 1
 
     def append(self, values: Sequence[Any], columns: Sequence[Column] | None = None) -> None:
-        self.ws.append(self.cells.row(columns or self.columns, values))
+        if columns is None:
+            self.ws.append(self.cells.row(self.columns, values, self.converters))
+        else:
+            self.ws.append(self.cells.row(columns, values))
         self.rows += 1
 
     def blank(self) -> None:
