@@ -17,36 +17,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from bot.settings import Settings
 from commands.language import CommandError
 from commands.weekly import IsoWeek
-from integrations.spreadsheet import XLSX_MEDIA_TYPE, export_week
+from integrations.spreadsheet import XLSX_MEDIA_TYPE, export_week, links
+from integrations.spreadsheet.links import LINK_TTL, SUMMARY_PATH
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-SUMMARY_PATH = "/downloads/summary"
-LINK_TTL = dt.timedelta(days=7)
 _PROCESS_KEY = secrets.token_bytes(32)
 
 
 def signing_key(settings: Settings) -> bytes:
     """``JOINEDUP_SECRET_KEY``, or this process's random key when it is not set."""
     return settings.secret_key.encode() if settings.secret_key else _PROCESS_KEY
-
-
-def signature(key: bytes, *, team_id: int, week: str, expires: int) -> str:
-    message = f"weekly-summary\n{team_id}\n{week}\n{expires}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def summary_link(
@@ -60,17 +51,12 @@ def summary_link(
 ) -> str:
     """The signed URL of one team's week, valid for ``ttl`` from ``now``. ``base_url``
     defaults to ``JOINEDUP_PUBLIC_URL``; without either this raises ValueError."""
-    base = (base_url or settings.public_url or "").rstrip("/")
+    base = base_url or settings.public_url
     if not base:
         raise ValueError("JOINEDUP_PUBLIC_URL is not set, so there is no address to link to")
-    expires = int((now + ttl).timestamp())
-    query = {
-        "team": str(team_id),
-        "week": week.label,
-        "exp": str(expires),
-        "sig": signature(signing_key(settings), team_id=team_id, week=week.label, expires=expires),
-    }
-    return f"{base}{SUMMARY_PATH}?{urlencode(query)}"
+    return links.summary_link(
+        key=signing_key(settings), base_url=base, team_id=team_id, week=week, now=now, ttl=ttl
+    )
 
 
 def _forbidden(reason: str) -> web.Response:
@@ -89,10 +75,8 @@ def summary_download(
         if not (team.isdigit() and exp.isdigit() and sig and week_text):
             return _forbidden("is incomplete")
         team_id, expires = int(team), int(exp)
-        expected = signature(
-            signing_key(settings), team_id=team_id, week=week_text, expires=expires
-        )
-        if not hmac.compare_digest(expected, sig):
+        key = signing_key(settings)
+        if not links.verify(key, team_id=team_id, week=week_text, expires=expires, sig=sig):
             return _forbidden("is not valid")
         now = dt.datetime.now(dt.UTC)
         if now.timestamp() >= expires:

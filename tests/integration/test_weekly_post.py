@@ -9,12 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.downloads import signature, signing_key
+from bot.downloads import signing_key
 from bot.settings import Settings
 from bot.weekly_post import post_weekly_summaries
 from commands.invocation import ChannelRef
 from commands.ports import DeliveryError
 from commands.reply import Reply
+from integrations.spreadsheet.links import verify
 from storage.database import Database
 from storage.models import Delivery
 from tests.support import Desk
@@ -107,7 +108,7 @@ def test_teams_gets_a_signed_download_link_instead_of_a_file_upload(
     assert (q["team"], q["week"]) == ("1", "2026-W47")
     assert int(q["exp"]) > FRIDAY_1605.timestamp()
     key = signing_key(SETTINGS)
-    assert q["sig"] == signature(key, team_id=1, week="2026-W47", expires=int(q["exp"]))
+    assert verify(key, team_id=1, week="2026-W47", expires=int(q["exp"]), sig=q["sig"])
 
 
 def test_two_sweeps_at_the_same_moment_send_it_once(team: Desk, db: Database) -> None:
