@@ -211,6 +211,66 @@ def add_worker(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_worker)
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write one team's weekly summary workbook; print its path and the short summary."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from commands.rules import local_today
+    from commands.weekly import parse_week, summary_filename
+    from integrations.spreadsheet import export_week
+    from storage.teams import team_by_name
+
+    now = parse_now(args.now)
+    db = open_database(settings)
+    try:
+        with db.uow() as uow:
+            team = team_by_name(uow.session, args.team)
+            if team is None:
+                raise UsageError(f'there is no team called "{args.team}"')
+            team_id, team_name = team.id, team.name
+            try:
+                week = parse_week(args.week, today=local_today(now, team.timezone))
+            except CommandError as exc:
+                raise UsageError(exc.message) from None
+        out = Path(args.out or summary_filename(team_name, week))
+        if out.is_dir():
+            out = out / summary_filename(team_name, week)
+        if not out.parent.is_dir():
+            raise UsageError(f"the folder {out.parent} does not exist")
+        try:
+            export = export_week(db, team_id=team_id, week=week, now=now)
+        except CommandError as exc:
+            raise UsageError(exc.message) from None
+        # Write beside the target and rename, so a failure never leaves half a workbook.
+        fd, partial = tempfile.mkstemp(dir=out.parent, prefix=".joinedup-", suffix=".xlsx")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(export.content)
+            os.replace(partial, out)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    finally:
+        db.dispose()
+    print(out)
+    print(export.reply.to_text())
+    return 0
+
+
+def add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="write a team's weekly summary spreadsheet (.xlsx)")
+    p.add_argument("--team", required=True, help="team name")
+    p.add_argument(
+        "--week",
+        help='"this week", "last week" or e.g. 2026-W47 (default: the last full ISO week)',
+    )
+    p.add_argument("--out", help="file or folder (default joinedup-<team>-<week>.xlsx here)")
+    p.add_argument("--now", help="ISO time to count from (default: now)")
+    p.set_defaults(func=cmd_export)
+
+
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
     p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
@@ -247,6 +307,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_manifest,
     add_remind,
     add_worker,
+    add_export,
 ]
 
 

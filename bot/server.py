@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.downloads import add_download_routes
 from bot.notifiers import build_notifiers
 from bot.outbox import OutboxWorker
 from bot.scheduler import install_scheduler
@@ -92,6 +93,7 @@ def build_app(
     outbox.attach(app)
     if settings.scheduler_enabled:
         install_scheduler(app, settings, db, outbox.notifiers)
+    add_download_routes(app, settings, db)
     return app
 
 

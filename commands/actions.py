@@ -157,6 +157,13 @@ class Help:
     topic: str | None = None
 
 
+@dataclass(frozen=True)
+class ShowWeeklySummary:
+    """``summary [this week|last week|2026-W47]``; ``week`` stays as typed (None: last week)."""
+
+    week: str | None = None
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -183,4 +190,5 @@ Command = (
     | JoinTeam
     | ConfirmEmail
     | Help
+    | ShowWeeklySummary
 )

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity
+from commands import identity, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -43,6 +43,7 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.JoinTeam: h.join_team,
     a.ConfirmEmail: identity.confirm_email,
     a.Help: h.show_help,
+    a.ShowWeeklySummary: summary.show_weekly_summary,
 }
 
 

@@ -98,6 +98,12 @@ USAGES: tuple[Usage, ...] = (
         "Confirm your email, so your Slack and Teams accounts are one person in the log.",
         example="me is sam.jones@health.example",
     ),
+    Usage(
+        "summary",
+        "summary [this week|last week|YYYY-Www]",
+        "The weekly joint delivery summary (default: last week), with its spreadsheet.",
+        example="summary 2026-W47",
+    ),
     Usage("help", "help [command]", "This help, or one command's."),
 )
 
@@ -278,6 +284,8 @@ def parse(text: str) -> a.Command:
         if len(words) != 2 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", words[1]):
             raise CommandError("Give your email address.", usage=usage_line("me is"))
         return a.ConfirmEmail(email=words[1])
+    if verb == "summary":
+        return a.ShowWeeklySummary(week=rest or None)
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
     raise CommandError(f'I don\'t know the command "{verb}".', usage=usage_line("help"))

@@ -1,0 +1,73 @@
+"""``summary [this week|last week|YYYY-Www]``: the weekly joint delivery summary as a Reply.
+
+The Reply is the "short text summary" that goes with the spreadsheet. Its
+``data["summary"]`` (``{"team_id": ..., "week": "2026-W47"}``) tells a platform
+adapter to build the workbook for that team and week and attach it (Slack:
+upload; Teams: a signed download link); the console just prints the figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands import actions as a
+from commands.context import Context
+from commands.reply import Field, Item, Reply, Section
+from commands.weekly import FIGURE_LABELS, Figures, WeeklyReport, load_report, parse_week
+
+
+def figure_text(figures: Figures, attribute: str) -> str:
+    if attribute == "on_time_percent":
+        percent = figures.on_time_percent
+        return "—" if percent is None else f"{percent}%"
+    return str(getattr(figures, attribute))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary_reply(report: WeeklyReport) -> Reply:
+    """The week's headline figures, overall and per department."""
+    totals = report.totals
+    departments = tuple(
+        Item(
+            title=d.name,
+            fields=tuple(
+                Field(label, figure_text(d.figures, attribute))
+                for attribute, label in FIGURE_LABELS
+            ),
+            highlight=d.figures.overdue > 0,
+        )
+        for d in report.departments
+    )
+    data: dict[str, Any] = {
+        "summary": {"team_id": report.team_id, "week": report.week.label},
+        **totals.as_dict(),
+        "departments": {d.name: d.figures.as_dict() for d in report.departments},
+    }
+    return Reply(
+        headline=f"Weekly summary for {report.team_name}: {report.week.label} "
+        f"({report.week.span()})",
+        body=(
+            f"{_count(totals.decisions_made, 'decision')} and "
+            f"{_count(totals.commitments_made, 'commitment')} made, "
+            f"{totals.completed} completed; {totals.overdue} overdue now."
+        ),
+        fields=tuple(
+            Field(label, figure_text(totals, attribute)) for attribute, label in FIGURE_LABELS
+        ),
+        sections=(
+            Section(
+                title="By department", items=departments, empty="Nothing logged for this week."
+            ),
+        ),
+        visibility="channel",
+        data=data,
+    )
+
+
+def show_weekly_summary(cmd: a.ShowWeeklySummary, ctx: Context) -> Reply:
+    team = ctx.require_team()
+    week = parse_week(cmd.week, today=ctx.today)
+    return summary_reply(load_report(ctx.session, team, week, now=ctx.now))

@@ -1,0 +1,325 @@
+"""The weekly joint delivery summary as an .xlsx workbook (openpyxl, write-only mode).
+
+Sheets: Summary, Decisions, Commitments, Overdue, Risks, Ownership. Each has a
+bold header row frozen in place, an Excel table (which brings its own
+autofilter), set column widths, wrapped long text, real Excel dates, hyperlinks
+to source messages, and conditional formatting where a row can be overdue (or
+a risk red).
+
+Write-only mode streams each row to a temporary file as it is appended, so
+memory stays flat however many commitments a team has. Its constraints shape
+the code: there is no random cell access, so column widths, styles and the
+frozen pane are set *before* the first row; tables, conditional formatting and
+the chart refer to ranges by address and are added after the rows, once the
+row count is known (openpyxl writes them in the sheet's tail); table columns
+are named explicitly, because openpyxl cannot read the header cells back from a
+write-only sheet. A table needs at least one data row, so an empty sheet gets
+one row saying so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from commands.weekly import FIGURE_LABELS, NO_DEPARTMENT, Figures, WeeklyReport
+from integrations.spreadsheet.cells import CellMaker, Column
+
+SHEETS = ("Summary", "Decisions", "Commitments", "Overdue", "Risks", "Ownership")
+TABLE_STYLE = "TableStyleMedium2"
+
+OVERDUE_FILL = PatternFill(bgColor="FFC7CE")
+OVERDUE_FONT = Font(color="9C0006")
+AMBER_FILL = PatternFill(bgColor="FFEB9C")
+GREEN_FILL = PatternFill(bgColor="C6EFCE")
+
+DECISIONS = (
+    Column("ID", 8),
+    Column("Date", 17, "datetime"),
+    Column("Decision", 60, "long"),
+    Column("Rationale", 45, "long"),
+    Column("Decided by", 22),
+    Column("Department", 20),
+    Column("Status", 12),
+    Column("Supersedes", 12),
+    Column("Source", 10, "link"),
+)
+COMMITMENTS = (
+    Column("ID", 8),
+    Column("Commitment", 60, "long"),
+    Column("Owner", 22),
+    Column("Department", 20),
+    Column("Created", 12, "date"),
+    Column("Due", 12, "date"),
+    Column("Status", 11),
+    Column("Done on", 12, "date"),
+    Column("Days overdue", 13, "int"),
+    Column("Escalated", 12, "date"),
+    Column("Source", 10, "link"),
+)
+OVERDUE = (
+    Column("ID", 8),
+    Column("Commitment", 60, "long"),
+    Column("Owner", 22),
+    Column("Department", 20),
+    Column("Due", 12, "date"),
+    Column("Days overdue", 13, "int"),
+    Column("Status", 11),
+    Column("Accountable", 24),
+    Column("Escalated", 12, "date"),
+    Column("Source", 10, "link"),
+)
+RISKS = (
+    Column("ID", 8),
+    Column("Risk", 60, "long"),
+    Column("Impact", 10),
+    Column("Likelihood", 11),
+    Column("RAG", 8),
+    Column("Owner", 22),
+    Column("Department", 20),
+    Column("Status", 10),
+    Column("Logged", 12, "date"),
+)
+OWNERSHIP = (
+    Column("Area", 32, "long"),
+    Column("Responsible", 26, "long"),
+    Column("Responsible departments", 24, "long"),
+    Column("Accountable", 22),
+    Column("Accountable department", 22),
+    Column("Consulted", 26, "long"),
+    Column("Consulted departments", 24, "long"),
+    Column("Informed", 26, "long"),
+    Column("Informed departments", 24, "long"),
+)
+HEADLINE = (Column("Figure", 28), Column("Value", 24, "text"))
+DEPARTMENT = (Column("Department", 28),) + tuple(
+    Column(label, 13, "percent" if attr == "on_time_percent" else "int")
+    for attr, label in FIGURE_LABELS
+)
+
+
+class _Sheet:
+    """A write-only sheet with a frozen bold header, whose rows are counted for its table."""
+
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column]) -> None:
+        self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        self.columns = columns
+        self.cells = CellMaker(self.ws)
+        self.converters = self.cells.converters(columns)
+        self.rows = 0
+        self.ws.freeze_panes = "A2"
+        for index, column in enumerate(columns, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = column.width
+
+    def header(self, columns: Sequence[Column] | None = None) -> None:
+        self.ws.append(self.cells.header(columns or self.columns))
+        self.rows += 1
+
+    def append(self, values: Sequence[Any], columns: Sequence[Column] | None = None) -> None:
+        if columns is None:
+            self.ws.append(self.cells.row(self.columns, values, self.converters))
+        else:
+            self.ws.append(self.cells.row(columns, values))
+        self.rows += 1
+
+    def blank(self) -> None:
+        self.ws.append([])
+        self.rows += 1
+
+    def table(self, name: str, *, first_row: int, columns: Sequence[Column] | None = None) -> str:
+        """Make rows ``first_row``..now into an Excel table; returns the data range (no header)."""
+        columns = columns or self.columns
+        last_col = get_column_letter(len(columns))
+        ref = f"A{first_row}:{last_col}{self.rows}"
+        table = Table(
+            displayName=name,
+            ref=ref,
+            autoFilter=AutoFilter(ref=ref),
+            tableColumns=[TableColumn(id=i, name=c.header) for i, c in enumerate(columns, 1)],
+            tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True),
+        )
+        with warnings.catch_warnings():
+            # openpyxl warns on every write-only add_table that columns must be named by
+            # hand; they are, above.
+            warnings.filterwarnings("ignore", "In write-only mode", UserWarning)
+            self.ws.add_table(table)
+        return f"A{first_row + 1}:{last_col}{self.rows}"
+
+
+def _data_sheet(
+    wb: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    table: str,
+    empty: str,
+    formatting: Callable[[WriteOnlyWorksheet, str], None] | None = None,
+) -> None:
+    sheet = _Sheet(wb, title, columns)
+    sheet.header()
+    for row in rows:
+        sheet.append(row)
+    if sheet.rows == 1:
+        sheet.append([empty] + [None] * (len(columns) - 1), (Column("", 0),) * len(columns))
+    data = sheet.table(table, first_row=1)
+    if formatting:
+        formatting(sheet.ws, data)
+
+
+def _highlight_overdue(column: str) -> Callable[[WriteOnlyWorksheet, str], None]:
+    """Conditional formatting: the whole row red when its days-overdue cell is above zero."""
+
+    def add(ws: WriteOnlyWorksheet, data: str) -> None:
+        first = data.split(":")[0][1:]
+        ws.conditional_formatting.add(
+            data,
+            FormulaRule(formula=[f"${column}{first}>0"], fill=OVERDUE_FILL, font=OVERDUE_FONT),
+        )
+
+    return add
+
+
+def _rag(column: str) -> Callable[[WriteOnlyWorksheet, str], None]:
+    def add(ws: WriteOnlyWorksheet, data: str) -> None:
+        first, last = data.split(":")
+        cells = f"{column}{first[1:]}:{column}{''.join(c for c in last if c.isdigit())}"
+        for word, fill in (("red", OVERDUE_FILL), ("amber", AMBER_FILL), ("green", GREEN_FILL)):
+            ws.conditional_formatting.add(
+                cells, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
+            )
+
+    return add
+
+
+def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
+    sheet = _Sheet(wb, "Summary", DEPARTMENT)
+    sheet.ws.column_dimensions["B"].width = 24
+    sheet.header(HEADLINE)
+    details: list[tuple[str, Any, str]] = [
+        ("Team", report.team_name, "text"),
+        ("Week", f"{report.week.label} ({report.week.span()})", "text"),
+        ("Week starts", report.week.monday, "date"),
+        ("Week ends", report.week.sunday, "date"),
+        ("Timezone", report.timezone, "text"),
+        ("Generated at (team time)", report.generated_at, "datetime"),
+    ]
+    for attr, label in FIGURE_LABELS:
+        if attr == "on_time_percent":
+            details.append((label, report.totals.on_time_ratio, "percent"))
+        else:
+            details.append((label, getattr(report.totals, attr), "int"))
+    for label, value, kind in details:
+        sheet.append([label, value], (Column("", 0), Column("", 0, kind)))  # type: ignore[arg-type]
+    sheet.table("tblHeadline", first_row=1, columns=HEADLINE)
+
+    sheet.blank()
+    sheet.blank()
+    first = sheet.rows + 1
+    sheet.header(DEPARTMENT)
+    departments = report.departments or []
+    for d in departments:
+        sheet.append([d.name, *_figure_values(d.figures)])
+    if not departments:
+        sheet.append([NO_DEPARTMENT, *_figure_values(Figures())])
+    sheet.table("tblDepartments", first_row=first)
+    last = sheet.rows
+    overdue_col = get_column_letter(1 + [a for a, _ in FIGURE_LABELS].index("overdue") + 1)
+    sheet.ws.conditional_formatting.add(
+        f"{overdue_col}{first + 1}:{overdue_col}{last}",
+        CellIsRule(operator="greaterThan", formula=["0"], fill=OVERDUE_FILL, font=OVERDUE_FONT),
+    )
+
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Completed vs overdue, by department"
+    chart.y_axis.title = "Commitments"
+    chart.x_axis.title = "Department"
+    # openpyxl 3.1 writes axes as deleted unless told otherwise; Excel would hide them.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    labels = [a for a, _ in FIGURE_LABELS]
+    for attr in ("completed", "overdue"):
+        col = 2 + labels.index(attr)
+        chart.add_data(
+            Reference(sheet.ws, min_col=col, min_row=first, max_row=last), titles_from_data=True
+        )
+    categories = Reference(sheet.ws, min_col=1, min_row=first + 1, max_row=last)
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
+    chart.width, chart.height = 18, 8
+    sheet.ws.add_chart(chart, "D2")
+
+
+def _figure_values(figures: Figures) -> list[Any]:
+    return [
+        figures.on_time_ratio if attr == "on_time_percent" else getattr(figures, attr)
+        for attr, _ in FIGURE_LABELS
+    ]
+
+
+def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
+    """Write the week's workbook to ``out`` (a path or a binary file object).
+
+    Iterates the report's row generators, so call it inside the unit of work
+    that loaded ``report``.
+    """
+    wb = Workbook(write_only=True)
+    _summary_sheet(wb, report)
+    _data_sheet(
+        wb,
+        "Decisions",
+        DECISIONS,
+        report.decisions(),
+        table="tblDecisions",
+        empty="No decisions this week.",
+    )
+    _data_sheet(
+        wb,
+        "Commitments",
+        COMMITMENTS,
+        report.commitments(),
+        table="tblCommitments",
+        empty="No open commitments, and none closed this week.",
+        formatting=_highlight_overdue("I"),
+    )
+    _data_sheet(
+        wb,
+        "Overdue",
+        OVERDUE,
+        report.overdue(),
+        table="tblOverdue",
+        empty="Nothing is overdue.",
+        formatting=_highlight_overdue("F"),
+    )
+    _data_sheet(
+        wb,
+        "Risks",
+        RISKS,
+        report.risks(),
+        table="tblRisks",
+        empty="No risks logged.",
+        formatting=_rag("E"),
+    )
+    _data_sheet(
+        wb,
+        "Ownership",
+        OWNERSHIP,
+        report.ownership(),
+        table="tblOwnership",
+        empty="No ownership areas recorded.",
+    )
+    wb.save(out)

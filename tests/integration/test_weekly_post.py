@@ -1,0 +1,178 @@
+"""The scheduled weekly post: once per team on its summary day, after its summary time."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.downloads import signing_key
+from bot.settings import Settings
+from bot.weekly_post import post_weekly_summaries
+from commands.invocation import ChannelRef
+from commands.ports import DeliveryError
+from commands.reply import Reply
+from integrations.spreadsheet.links import verify
+from storage.database import Database
+from storage.models import Delivery
+from tests.support import Desk
+
+FRIDAY_1605 = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)  # London is on GMT
+SETTINGS = Settings(public_url="https://joinedup.example", secret_key="test-secret")
+
+
+@dataclass
+class RecordingNotifier:
+    platform: str
+    fail_with: list[DeliveryError] = field(default_factory=list)
+    shared: list[dict] = field(default_factory=list)
+
+    async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
+        raise AssertionError("the weekly summary is shared as a file")
+
+    async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
+        raise AssertionError("the weekly summary goes to channels")
+
+    async def share_file(
+        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    ) -> None:
+        await asyncio.sleep(0)
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.shared.append(
+            {"channel": channel_id, "filename": filename, "content": content, "reply": reply}
+        )
+
+
+@pytest.fixture
+def team(db: Database) -> Desk:
+    """A team linked to a Slack channel and a Teams channel (and the console, never posted)."""
+    slack = Desk(db, FRIDAY_1605, platform="slack", channel_id="C-SLACK")
+    code = slack.say("team link").data["code"]
+    teams_channel = ChannelRef(platform="teams", tenant="T1", channel_id="19:teams", name="log")
+    assert slack.say(f"team join {code}", channel=teams_channel).ok
+    slack.say("decision Meet weekly")
+    return slack
+
+
+def notifiers() -> dict[str, RecordingNotifier]:
+    return {"slack": RecordingNotifier("slack"), "teams": RecordingNotifier("teams")}
+
+
+def post(db: Database, sinks: dict[str, RecordingNotifier], now: dt.datetime):  # type: ignore[no-untyped-def]
+    return post_weekly_summaries(db, sinks, now=now, settings=SETTINGS, worker="test")
+
+
+def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Database) -> None:
+    sinks = notifiers()
+    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert outcome.status == "sent" and sorted(outcome.sent_to) == [
+        "slack:C-SLACK",
+        "teams:19:teams",
+    ]
+    [slack] = sinks["slack"].shared
+    assert slack["filename"] == "joinedup-rough-sleeping-2026-W47.xlsx"
+    assert slack["content"][:2] == b"PK"  # an .xlsx is a zip
+    assert slack["reply"].data["summary"] == {"team_id": 1, "week": "2026-W47"}
+    assert slack["reply"].data["decisions_made"] == 1
+    assert slack["reply"].link is None
+    # Again a minute later, and again after that: nothing more.
+    assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=1))) == []
+    assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(hours=7))) == []
+    assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
+    [delivery] = team.rows(Delivery)
+    assert (delivery.kind, delivery.subject, delivery.local_day, delivery.status) == (
+        "weekly_summary",
+        "team:1",
+        dt.date(2026, 11, 20),
+        "sent",
+    )
+
+
+def test_teams_gets_a_signed_download_link_instead_of_a_file_upload(
+    team: Desk, db: Database
+) -> None:
+    sinks = notifiers()
+    asyncio.run(post(db, sinks, FRIDAY_1605))
+    [teams] = sinks["teams"].shared
+    link = urlsplit(teams["reply"].link)
+    assert (link.scheme, link.netloc, link.path) == (
+        "https",
+        "joinedup.example",
+        "/downloads/summary",
+    )
+    q = {k: v[0] for k, v in parse_qs(link.query).items()}
+    assert (q["team"], q["week"]) == ("1", "2026-W47")
+    assert int(q["exp"]) > FRIDAY_1605.timestamp()
+    key = signing_key(SETTINGS)
+    assert verify(key, team_id=1, week="2026-W47", expires=int(q["exp"]), sig=q["sig"])
+
+
+def test_two_sweeps_at_the_same_moment_send_it_once(team: Desk, db: Database) -> None:
+    sinks = notifiers()
+
+    async def both():  # type: ignore[no-untyped-def]
+        return await asyncio.gather(post(db, sinks, FRIDAY_1605), post(db, sinks, FRIDAY_1605))
+
+    first, second = asyncio.run(both())
+    assert len(first) + len(second) == 1
+    assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
+    assert team.count(Delivery) == 1
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2026, 11, 20, 15, 59, tzinfo=dt.UTC),  # Friday, before 16:00
+        dt.datetime(2026, 11, 19, 17, 0, tzinfo=dt.UTC),  # Thursday
+        dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC),  # Saturday: a missed Friday is not replayed
+    ],
+)
+def test_nothing_is_sent_before_the_time_or_on_other_days(
+    team: Desk, db: Database, now: dt.datetime
+) -> None:
+    sinks = notifiers()
+    assert asyncio.run(post(db, sinks, now)) == []
+    assert not sinks["slack"].shared and team.count(Delivery) == 0
+
+
+def test_the_teams_own_day_time_and_timezone_decide(team: Desk, db: Database) -> None:
+    team.say("team set timezone America/New_York")
+    team.say("team set summary monday 08:30")
+    sinks = notifiers()
+    # Monday 13:00 UTC is 08:00 in New York: not yet; 13:30 UTC is 08:30: due.
+    assert asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))) == []
+    [outcome] = asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 30, tzinfo=dt.UTC)))
+    assert outcome.status == "sent"
+    assert sinks["slack"].shared[0]["reply"].data["summary"]["week"] == "2026-W48"
+
+
+def test_a_platform_failure_is_retried_later_only_where_it_failed(team: Desk, db: Database) -> None:
+    sinks = notifiers()
+    sinks["teams"].fail_with.append(DeliveryError("Teams is down", retry_after=600))
+    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert outcome.status == "retrying" and outcome.sent_to == ["slack:C-SLACK"]
+    [delivery] = team.rows(Delivery)
+    assert delivery.status == "failed" and "Teams is down" in (delivery.last_error or "")
+    assert delivery.next_attempt_at == FRIDAY_1605 + dt.timedelta(seconds=600)
+    # Not before the Retry-After...
+    assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=5))) == []
+    # ...then Teams alone gets it; Slack is not sent a second copy.
+    [retry] = asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=11)))
+    assert retry.status == "sent" and retry.sent_to == ["teams:19:teams"]
+    assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
+    [delivery] = team.rows(Delivery)
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+
+
+def test_a_permanent_refusal_is_recorded_and_not_retried(team: Desk, db: Database) -> None:
+    sinks = notifiers()
+    sinks["slack"].fail_with.append(DeliveryError("channel_not_found", permanent=True))
+    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert outcome.status == "sent" and outcome.sent_to == ["teams:19:teams"]
+    [delivery] = team.rows(Delivery)
+    assert delivery.status == "sent" and "channel_not_found" in (delivery.last_error or "")
+    assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(hours=1))) == []
