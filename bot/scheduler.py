@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notifiers import build_notifiers
 from bot.settings import Settings
+from bot.weekly_post import post_weekly_summaries
 from commands.ports import Clock, Notifier
 from commands.reminders import describe, sweep, worker_id
 from storage.database import Database
@@ -30,6 +31,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 REMINDERS_JOB = "joinedup.reminders"
+WEEKLY_JOB = "joinedup.weekly"
 
 
 def utc_now() -> dt.datetime:
@@ -44,6 +46,8 @@ class Runtime:
     notifiers: Mapping[str, Notifier]
     worker: str = field(default_factory=worker_id)
     clock: Clock = utc_now
+    # For the weekly summary's Teams download links (JOINEDUP_PUBLIC_URL, the signing key).
+    settings: Settings | None = None
 
 
 async def reminders_tick(runtime: Runtime) -> None:
@@ -60,6 +64,23 @@ async def reminders_tick(runtime: Runtime) -> None:
             log.info("%s", line)
 
 
+async def weekly_summaries_tick(runtime: Runtime) -> None:
+    """Post each team's weekly summary once, at its day and time (job ``joinedup.weekly``)."""
+    try:
+        outcomes = await post_weekly_summaries(
+            runtime.db,
+            runtime.notifiers,
+            now=runtime.clock(),
+            settings=runtime.settings,
+            worker=runtime.worker,
+        )
+    except Exception:
+        log.exception("weekly summary sweep failed; the next tick tries again")
+        return
+    for outcome in outcomes:
+        log.info("weekly summary: %s", outcome)
+
+
 def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
     """A scheduler with the reminders job, first run at once (catch-up after a restart)."""
     scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=dt.UTC)
@@ -69,6 +90,19 @@ def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
         seconds=tick_seconds,
         id=REMINDERS_JOB,
         name="daily nudges, digests and escalations",
+        args=[runtime],
+        next_run_time=utc_now(),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=tick_seconds,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        weekly_summaries_tick,
+        "interval",
+        seconds=tick_seconds,
+        id=WEEKLY_JOB,
+        name="weekly joint delivery summaries",
         args=[runtime],
         next_run_time=utc_now(),
         max_instances=1,
@@ -91,7 +125,7 @@ def start_scheduler(
         log.info("scheduler: no chat platform is configured; reminders are not sent")
         return None
     scheduler = build_scheduler(
-        Runtime(db, notifiers), tick_seconds=settings.scheduler_tick_seconds
+        Runtime(db, notifiers, settings=settings), tick_seconds=settings.scheduler_tick_seconds
     )
     scheduler.start()
     log.info(

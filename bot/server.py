@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.downloads import add_download_routes
+from bot.downloads import add_download_routes, summary_link
 from bot.notifiers import build_notifiers
 from bot.outbox import OutboxWorker
 from bot.scheduler import install_scheduler
@@ -78,6 +79,38 @@ def mount_slack(
     return app[SLACK_KEY]
 
 
+def summary_spreadsheet(db: Database) -> SummaryFile:
+    """Slack's ``/summary``: (team id, ISO week) -> the workbook to upload."""
+
+    def build(team_id: int, week: str) -> tuple[str, bytes]:
+        from commands.weekly import IsoWeek
+        from integrations.spreadsheet import export_week
+
+        export = export_week(
+            db, team_id=team_id, week=IsoWeek.from_label(week), now=dt.datetime.now(dt.UTC)
+        )
+        return export.filename, export.content
+
+    return build
+
+
+def summary_download_link(
+    settings: Settings,
+) -> Callable[[int, str, dt.datetime], str | None]:
+    """Teams' ``summary``: a signed, expiring download URL (None without a public URL)."""
+
+    def link(team_id: int, week: str, now: dt.datetime) -> str | None:
+        from commands.weekly import IsoWeek
+
+        try:
+            return summary_link(settings, team_id=team_id, week=IsoWeek.from_label(week), now=now)
+        except ValueError:
+            log.warning("Teams summary: set JOINEDUP_PUBLIC_URL to offer the spreadsheet")
+            return None
+
+    return link
+
+
 def build_app(
     settings: Settings, db: Database, *, slack_summary_file: SummaryFile | None = None
 ) -> web.Application:
@@ -87,8 +120,20 @@ def build_app(
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
     outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
-    slack = mount_slack(app, settings, db, summary_file=slack_summary_file, on_change=outbox.kick)
-    teams = mount_teams(app, db=db, config=settings.teams, on_change=outbox.kick)
+    slack = mount_slack(
+        app,
+        settings,
+        db,
+        summary_file=slack_summary_file or summary_spreadsheet(db),
+        on_change=outbox.kick,
+    )
+    teams = mount_teams(
+        app,
+        db=db,
+        config=settings.teams,
+        on_change=outbox.kick,
+        summary_link=summary_download_link(settings),
+    )
     outbox.notifiers = build_notifiers(settings, db, teams=teams, slack=slack)
     outbox.attach(app)
     if settings.scheduler_enabled:

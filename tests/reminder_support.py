@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 
-from commands.ports import DeliveryError, Notifier
+from commands.ports import Notifier
 from commands.reminders import SweepReport, sweep
 from commands.reply import Reply
 from storage.database import Database
@@ -27,6 +27,7 @@ class RecordingNotifier:
         self.failures: list[Exception] = []
         self.dms: list[tuple[int, Reply]] = []
         self.posts: list[tuple[str, Reply]] = []
+        self.files: list[tuple[str, str, bytes]] = []
         self._lock = threading.Lock()
 
     def _maybe_fail(self) -> None:
@@ -51,7 +52,9 @@ class RecordingNotifier:
     async def share_file(
         self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
     ) -> None:
-        raise DeliveryError("not used by reminders", permanent=True)
+        self._maybe_fail()
+        with self._lock:
+            self.files.append((channel_id, filename, content))
 
     def dms_to(self, person_id: int) -> list[Reply]:
         return [r for p, r in self.dms if p == person_id]

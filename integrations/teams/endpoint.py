@@ -61,6 +61,11 @@ NO_EMAIL_TTL_S = 3600.0
 _AT_WITH_ATTRIBUTES = re.compile(r"<at\b[^>]*>", re.I)
 
 
+# (team id, ISO week label, now) -> a signed download URL for that week's spreadsheet, or
+# None when the server has no public address to link to.
+SummaryLink = Callable[[int, str, dt.datetime], str | None]
+
+
 class TeamsConfig(Protocol):
     """What the endpoint needs from settings (``bot.settings.TeamsSettings`` fits)."""
 
@@ -107,6 +112,7 @@ def mount_teams(
     on_change: Callable[[], None] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     path: str = "/api/messages",
+    summary_link: SummaryLink | None = None,
 ) -> TeamsEndpoint:
     """Add ``POST /api/messages`` to ``app``. With no app id the bot accepts unsigned
     requests (local use with a fake or the emulator); the start-up log says which."""
@@ -120,6 +126,7 @@ def mount_teams(
         app_id=config.app_id or "",
         on_change=on_change,
         clock=clock or (lambda: dt.datetime.now(dt.UTC)),
+        summary_link=summary_link,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -209,12 +216,14 @@ class JoinedupTeamsBot:
         app_id: str,
         on_change: Callable[[], None] | None,
         clock: Callable[[], dt.datetime],
+        summary_link: SummaryLink | None = None,
     ) -> None:
         self.db = db
         self.adapter = adapter
         self.app_id = app_id
         self.on_change = on_change
         self.clock = clock
+        self.summary_link = summary_link
         self._no_email: dict[tuple[str, str], float] = {}
 
     # --- the turn ------------------------------------------------------------------------
@@ -290,7 +299,16 @@ class JoinedupTeamsBot:
         )
         reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
         self._changed()
-        return reply
+        return self._with_download(reply, turn.now)
+
+    def _with_download(self, reply: Reply, now: dt.datetime) -> Reply:
+        """Teams bots cannot upload files into channels: a weekly summary gets a signed,
+        expiring link to download its spreadsheet from our server instead."""
+        summary = reply.data.get("summary")
+        if not (reply.ok and isinstance(summary, dict) and self.summary_link):
+            return reply
+        link = self.summary_link(int(summary["team_id"]), str(summary["week"]), now)
+        return replace(reply, link=link) if link else reply
 
     # --- messages ------------------------------------------------------------------------
 
@@ -313,7 +331,8 @@ class JoinedupTeamsBot:
                 teams_people.resolve, self.db, tenant=turn.tenant, accounts=mentions
             )
             reply = await self._dispatch(turn, command.text, {m.token: ids[m.id] for m in mentions})
-        await turn_context.send_activity(proactive.message(reply))
+        label = "Download spreadsheet" if reply.link and "summary" in reply.data else None
+        await turn_context.send_activity(proactive.message(reply, download_label=label))
 
     # --- card buttons (Action.Execute) ---------------------------------------------------
 

@@ -27,11 +27,17 @@ def make_server(db: Database) -> Iterator[Callable[..., BackgroundServer]]:
     """Start the real server (build_app) on loopback; ``teams`` and the outbox tick vary."""
     started: list[BackgroundServer] = []
 
-    def make(*, teams: TeamsSettings | None = None, outbox_tick: float = 3600.0):
+    def make(
+        *,
+        teams: TeamsSettings | None = None,
+        outbox_tick: float = 3600.0,
+        public_url: str | None = None,
+    ):
         settings = Settings(
             database_url=db.url,
             teams=teams or TeamsSettings(),
             outbox_tick_seconds=outbox_tick,
+            public_url=public_url,
         )
         server = BackgroundServer(build_app(settings, db)).__enter__()
         started.append(server)
