@@ -31,6 +31,7 @@ from commands.rules import (
     CLOSED_STATES,
     OPEN_STATES,
     is_open,
+    keywords,
     may_change_commitment,
     risk_rating,
 )
@@ -392,24 +393,6 @@ def show(cmd: a.Show, ctx: Context) -> Reply:
 
 # --- ownership -------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(
-    "a an and the of for to in on at by with is are be it this that who what owns own "
-    "our we us my me do does about re".split()
-)
-
-
-def _keywords(text: str) -> list[str]:
-    words = re.findall(r"[\w'-]+", text.casefold())
-    out = []
-    for w in words:
-        w = w.strip("'-")
-        if len(w) < 2 or w in _STOPWORDS:
-            continue
-        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.append(w)
-    return out
-
 
 def _score(topic_words: list[str], phrase: str, text: str) -> float:
     """The share of topic words found in ``text``, plus a bonus for the whole phrase."""
@@ -429,10 +412,8 @@ def _like_any(column: Any, words: list[str]) -> Any:
 
 def who_owns(cmd: a.WhoOwns, ctx: Context) -> Reply:
     team = ctx.require_team()
-    words = _keywords(cmd.topic)
     phrase = " ".join(cmd.topic.casefold().split())
-    if not words:
-        words = [phrase]
+    words = sorted(keywords(cmd.topic)) or [phrase]
     ranked: list[tuple[float, int, float, Item]] = []
 
     areas = ctx.session.scalars(

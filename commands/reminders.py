@@ -37,7 +37,6 @@ import datetime as dt
 import gc
 import logging
 import os
-import re
 import socket
 import uuid
 from collections import defaultdict
@@ -63,7 +62,7 @@ from commands.presenting import (
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES
+from commands.rules import OPEN_STATES, matching_area
 from storage import deliveries
 from storage.database import Database
 from storage.models import (
@@ -146,47 +145,6 @@ def end_of_local_day(day_: dt.date, timezone: str) -> dt.datetime:
 
 
 # --- who an escalation goes to ---------------------------------------------------------------
-
-_STOPWORDS = frozenset(
-    "a an and the of for to in on at by with is are be it this that our we us my me do re".split()
-)
-
-
-@lru_cache(maxsize=4096)
-def _keywords(text: str) -> frozenset[str]:
-    words = set()
-    for w in re.findall(r"[\w'-]+", text.casefold()):
-        w = w.strip("'-")
-        if len(w) < 2 or w in _STOPWORDS:
-            continue
-        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        words.add(w)
-    return frozenset(words)
-
-
-def matching_area(areas: Iterable[Area], commitment_text: str) -> Area | None:
-    """The area a commitment belongs to, for escalation.
-
-    The rule: an area matches when every keyword of its name (words of two or more
-    letters, case-folded, a plural "s" dropped, small words like "the" and "of"
-    ignored) appears as a word in the commitment's text. Area "Data sharing"
-    matches "Finish the data-sharing agreement" and "Share data" does not match
-    "data sharing". When several match, the most specific wins: the most
-    keywords, then the longest name, then the oldest area. No match: None.
-    """
-    text_words = _keywords(commitment_text.replace("-", " "))
-    best: tuple[int, int, float, int] | None = None
-    found: Area | None = None
-    for area in areas:
-        words = _keywords(area.name.replace("-", " "))
-        if not words or not words <= text_words:
-            continue
-        rank = (len(words), len(area.name), -area.created_at.timestamp(), -area.id)
-        if best is None or rank > best:
-            best, found = rank, area
-    return found
-
 
 # --- the plan --------------------------------------------------------------------------------
 

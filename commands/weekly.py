@@ -49,7 +49,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from commands.language import CommandError
-from commands.rules import OPEN_STATES, local_today, risk_rating
+from commands.rules import OPEN_STATES, local_today, matching_area, risk_rating
 from storage.models import (
     Area,
     AreaRole,
@@ -421,8 +421,8 @@ class WeeklyReport:
 
     def overdue(self) -> Iterator[OverdueRow]:
         """Overdue commitments now, most overdue first (then by number), each with the person
-        accountable for it: the accountable person of the ownership area whose name appears in
-        the commitment's text (the longest such name when several do), else the team's leads.
+        accountable for it: the accountable person of its area (``commands.rules.matching_area``,
+        the same rule that picks whom an escalation goes to), else the team's leads.
         """
         today = self.today
         areas, accountable_for = self._accountable_by_area()
@@ -432,8 +432,8 @@ class WeeklyReport:
             order_by=(Commitment.due_date, Commitment.number),
         ):
             number, text, owner, dept_name, _created, due, status, _done, escalated, link = row
-            named = areas.findall(text.casefold()) if areas else []
-            accountable = accountable_for[max(named, key=len)] if named else leads
+            area = matching_area(areas, text)
+            accountable = accountable_for[area.id] if area is not None else leads
             yield OverdueRow(
                 ref=f"C-{number}",
                 text=text,
@@ -546,27 +546,26 @@ class WeeklyReport:
         )
         return self.session.execute(stmt)
 
-    def _accountable_by_area(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-        """One whole-word pattern matching any area name that has an accountable person
-        (longest names first, so "data sharing agreement" beats "data sharing"), and who
-        is accountable for each."""
-        accountable_for = {
-            key: who
-            for key, who in self.session.execute(
-                select(Area.key, Person.display_name)
-                .join(AreaRole, AreaRole.area_id == Area.id)
-                .join(Person, Person.id == AreaRole.person_id)
-                .where(
-                    Area.team_id == self.team_id,
-                    AreaRole.role == "accountable",
-                    AreaRole.ended_at.is_(None),
-                )
+    def _accountable_by_area(self) -> tuple[list[Area], dict[int, str]]:
+        """The team's areas that have an accountable person, and who that is for each."""
+        areas: list[Area] = []
+        accountable_for: dict[int, str] = {}
+        rows = self.session.execute(
+            select(Area, Person.display_name)
+            .join(AreaRole, AreaRole.area_id == Area.id)
+            .join(Person, Person.id == AreaRole.person_id)
+            .where(
+                Area.team_id == self.team_id,
+                AreaRole.role == "accountable",
+                AreaRole.ended_at.is_(None),
             )
-        }
-        if not accountable_for:
-            return None, {}
-        names = "|".join(re.escape(k) for k in sorted(accountable_for, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{names})(?!\w)"), accountable_for
+            .order_by(AreaRole.created_at, AreaRole.id)
+        )
+        for area, who in rows:
+            if area.id not in accountable_for:
+                areas.append(area)
+                accountable_for[area.id] = who
+        return areas, accountable_for
 
     def _leads(self) -> str | None:
         names = self.session.scalars(

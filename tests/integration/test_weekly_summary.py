@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from commands.weekly import IsoWeek
+from commands.rules import matching_area
+from commands.weekly import IsoWeek, load_report
 from integrations.spreadsheet import Export, export_week
 from storage.database import Database
-from storage.models import Commitment, Decision
+from storage.models import Area, Commitment, Decision, Team
 from tests.spreadsheets import SHEETS, assert_well_formed, open_workbook, records, table_data
 from tests.support import Desk
 
@@ -298,3 +299,20 @@ def test_an_empty_team_still_gets_a_well_formed_workbook(db: Database) -> None:
     wb = open_workbook(result.content)
     assert records(wb, "Decisions")[0]["ID"] == "No decisions this week."
     assert records(wb, "Overdue")[0]["ID"] == "Nothing is overdue."
+
+
+def test_the_overdue_sheet_names_whoever_an_escalation_would_go_to(db) -> None:
+    """One rule for "the accountable person of its area": escalation and the summary agree,
+    including a hyphenated "data-sharing" matching the area "Data sharing"."""
+    now = dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC)
+    desk = Desk(db, now)
+    desk.say("owns Data sharing priya@police.example accountable")
+    desk.say("commit me Finish the data-sharing agreement by 2026-11-10")
+    desk.say("commit me Book the venue by 2026-11-10")
+    with db.uow() as uow:
+        team = uow.session.scalars(select(Team)).one()
+        report = load_report(uow.session, team, IsoWeek.from_label("2026-W47"), now=now)
+        named = {row.text: row.accountable for row in report.overdue()}
+        areas = list(uow.session.scalars(select(Area)))
+        assert matching_area(areas, "Finish the data-sharing agreement") is not None
+    assert named == {"Finish the data-sharing agreement": "Priya", "Book the venue": "Alex"}

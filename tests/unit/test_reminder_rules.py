@@ -8,10 +8,10 @@ import json
 from commands.reminders import (
     backoff,
     is_working_day,
-    matching_area,
     reminder_day,
     working_days_overdue,
 )
+from commands.rules import matching_area
 from storage.models import Area, Team
 
 D = dt.date
