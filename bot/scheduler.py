@@ -84,32 +84,26 @@ async def weekly_summaries_tick(runtime: Runtime) -> None:
 def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
     """A scheduler with the reminders job, first run at once (catch-up after a restart)."""
     scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=dt.UTC)
-    scheduler.add_job(
-        reminders_tick,
-        "interval",
-        seconds=tick_seconds,
-        id=REMINDERS_JOB,
-        name="daily nudges, digests and escalations",
-        args=[runtime],
-        next_run_time=utc_now(),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=tick_seconds,
-        replace_existing=True,
+    jobs = (
+        (REMINDERS_JOB, reminders_tick, "daily nudges, digests and escalations"),
+        (WEEKLY_JOB, weekly_summaries_tick, "weekly joint delivery summaries"),
     )
-    scheduler.add_job(
-        weekly_summaries_tick,
-        "interval",
-        seconds=tick_seconds,
-        id=WEEKLY_JOB,
-        name="weekly joint delivery summaries",
-        args=[runtime],
-        next_run_time=utc_now(),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=tick_seconds,
-        replace_existing=True,
-    )
+    for job_id, job, name in jobs:
+        # The schedule itself lives in the database (each team's times and timezone); the
+        # in-memory jobs only tick, so replicas never share an APScheduler job store.
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=tick_seconds,
+            id=job_id,
+            name=name,
+            args=[runtime],
+            next_run_time=utc_now(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=tick_seconds,
+            replace_existing=True,
+        )
     return scheduler
 
 

@@ -8,7 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.scheduler import REMINDERS_JOB, Runtime, build_scheduler, reminders_tick
+from bot.scheduler import (
+    REMINDERS_JOB,
+    WEEKLY_JOB,
+    Runtime,
+    build_scheduler,
+    reminders_tick,
+    weekly_summaries_tick,
+)
 from bot.settings import load_settings
 from storage.database import Database
 from storage.models import Delivery
@@ -41,6 +48,8 @@ def test_the_scheduler_runs_the_reminders_job_at_once_and_then_each_tick(db) -> 
         try:
             job = scheduler.get_job(REMINDERS_JOB)
             assert job is not None and job.func is reminders_tick
+            weekly = scheduler.get_job(WEEKLY_JOB)
+            assert weekly is not None and weekly.func is weekly_summaries_tick
             for _ in range(200):
                 if len(slack.dms) == 2 and slack.posts:
                     break
