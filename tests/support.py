@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,6 +16,35 @@ from commands.invocation import ChannelRef, Invocation
 from commands.reply import Reply
 from storage import people
 from storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_joinedup(
+    *args: str,
+    db_url: str,
+    stdin: str = "",
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` as a user runs it: this tree's code, the given database, and
+    none of the caller's platform settings (SLACK_*, MICROSOFT_*, JOINEDUP_*) unless ``env``
+    gives them."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "MICROSOFT_", "JOINEDUP_"))
+    }
+    clean |= {"PYTHONPATH": str(ROOT), "JOINEDUP_DATABASE_URL": db_url, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean,
+        timeout=60,
+    )
 
 
 class Desk:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,21 +12,13 @@ from sqlalchemy import select
 from storage.database import Database
 from storage.migrate import head_revision
 from storage.models import AuditEvent, Commitment, Decision, Team
+from tests.support import run_joinedup
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def joinedup(args: list[str], *, stdin: str = "", db_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "JOINEDUP_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    return run_joinedup(*args, stdin=stdin, db_url=db_url)
 
 
 def test_a_piped_console_session_keeps_the_joint_log(tmp_path: Path) -> None:

@@ -4,15 +4,14 @@ commitments across two departments, then the export writes a workbook that agree
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from commands.weekly import IsoWeek
+from tests.support import run_joinedup
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,17 +31,7 @@ SESSION = "\n".join(
 
 
 def joinedup(*args: str, db_url: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "JOINEDUP_DATABASE_URL": db_url}
-    env.pop("JOINEDUP_TEST_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-    )
+    return run_joinedup(*args, db_url=db_url, cwd=cwd, stdin=stdin)
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.scheduler import (
@@ -20,7 +18,7 @@ from bot.settings import load_settings
 from storage.database import Database
 from storage.models import Delivery
 from tests.reminder_support import RecordingNotifier, utc
-from tests.support import Desk
+from tests.support import Desk, run_joinedup
 
 ROOT = Path(__file__).resolve().parents[2]
 MONDAY = utc("2026-11-23T09:00")
@@ -73,20 +71,7 @@ def test_the_scheduler_is_on_in_the_environment_unless_turned_off() -> None:
 
 
 def _cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "MICROSOFT_", "JOINEDUP_"))
-    }
-    env |= {"PYTHONPATH": str(ROOT), "JOINEDUP_DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_joinedup(*args, db_url=f"sqlite:///{database}")
 
 
 def test_joinedup_remind_dry_run_prints_per_person_and_channel_and_sends_nothing(
