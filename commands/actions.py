@@ -148,8 +148,17 @@ class JoinTeam:
 
 
 @dataclass(frozen=True)
-class ConfirmEmail:
+class ClaimEmail:
+    """``me is <email>``: ask to become the person who holds ``email`` on another platform."""
+
     email: str
+
+
+@dataclass(frozen=True)
+class ConfirmClaim:
+    """``me confirm <code>``: said from the account that holds the email, to join the two."""
+
+    code: str
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,8 @@ Command = (
     | SetDepartment
     | LinkTeam
     | JoinTeam
-    | ConfirmEmail
+    | ClaimEmail
+    | ConfirmClaim
     | Help
     | ShowWeeklySummary
 )

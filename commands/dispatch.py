@@ -41,7 +41,8 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.SetDepartment: h.set_department,
     a.LinkTeam: h.link_team,
     a.JoinTeam: h.join_team,
-    a.ConfirmEmail: identity.confirm_email,
+    a.ClaimEmail: identity.claim_email,
+    a.ConfirmClaim: identity.confirm_claim,
     a.Help: h.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
 }

@@ -95,8 +95,16 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "me is",
         "me is <email>",
-        "Confirm your email, so your Slack and Teams accounts are one person in the log.",
+        "Join this account to your account on the other platform (the one with that email): "
+        "you get a code to confirm from there.",
         example="me is sam.jones@health.example",
+    ),
+    Usage(
+        "me confirm",
+        "me confirm <code>",
+        "From your other account, confirm the code `me is` gave you: your Slack and Teams "
+        "accounts become one person in the log.",
+        example="me confirm K7QP2MXA",
     ),
     Usage(
         "summary",
@@ -283,7 +291,13 @@ def parse(text: str) -> a.Command:
     if verb == "me" and words and words[0].lower() == "is":
         if len(words) != 2 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", words[1]):
             raise CommandError("Give your email address.", usage=usage_line("me is"))
-        return a.ConfirmEmail(email=words[1])
+        return a.ClaimEmail(email=words[1])
+    if verb == "me" and words and words[0].lower() == "confirm":
+        if len(words) != 2 or not re.fullmatch(r"[A-Za-z0-9]{4,20}", words[1]):
+            raise CommandError(
+                "Give the code that `me is` gave you.", usage=usage_line("me confirm")
+            )
+        return a.ConfirmClaim(code=words[1].upper())
     if verb == "summary":
         return a.ShowWeeklySummary(week=rest or None)
     if verb in ("help", "?"):

@@ -383,6 +383,28 @@ class JoinCode(Base):
     )
 
 
+class IdentityClaim(Base):
+    """``me is <email>`` waiting for ``me confirm <code>`` from the account that holds the email.
+
+    Single-use and short-lived: confirming sets ``used_at``; an expired or used claim stays as
+    the record that it was asked for.
+    """
+
+    __tablename__ = "identity_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    # The person who said ``me is``: their accounts move to ``holder`` on confirmation.
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # The person who holds ``email`` (given by a platform): only they can confirm.
+    holder_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
 class InboundEvent(Base):
     """Platform requests already handled (Slack event_id, interaction id, Teams activity id):
     a retried delivery finds its key here and is acknowledged without acting twice."""

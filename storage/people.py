@@ -33,6 +33,25 @@ def person_by_email(session: Session, email: str) -> Person | None:
     ).first()
 
 
+def account_holder_by_email(session: Session, email: str) -> Person | None:
+    """The Person who holds ``email`` and talks to the bot from a platform account, or None.
+
+    A Person with an email and a platform account got that email from a platform: only
+    ``resolve_identity`` attaches accounts by email, and it is given the email from the
+    platform's own profile (Slack ``users.info``, the Teams roster), never from what someone
+    typed. A Person with an email but no account (a ``commit <email> ...`` owner, a console
+    user) has nobody who could confirm a claim from another platform, so it is not a holder.
+    """
+    return session.scalars(
+        select(Person)
+        .where(
+            func.lower(Person.email) == email.strip().lower(),
+            select(PlatformIdentity.id).where(PlatformIdentity.person_id == Person.id).exists(),
+        )
+        .limit(1)
+    ).first()
+
+
 def person_by_handle(session: Session, handle: str) -> Person | None:
     return session.scalars(
         select(Person).where(func.lower(Person.handle) == handle.lstrip("@").lower())
@@ -51,6 +70,16 @@ def _free_handle(session: Session, wanted: str) -> str:
 def find_or_create_by_email(
     session: Session, email: str, *, display_name: str | None = None
 ) -> Person:
+    """The Person with ``email``, created (with no platform account) when there is none.
+
+    Used for an owner named by email (``commit sam@health.example ...``) and for the console
+    (``joinedup chat --as <email>``, the local operator). Someone typing another person's email
+    here cannot take that person over: the Person created has no platform account, so nobody
+    acts as it from Slack or Teams, and ``me is`` does not offer to join it
+    (``account_holder_by_email``). When the real owner of the email later arrives on a platform
+    that gives that email, ``resolve_identity`` attaches their account to this Person; that is
+    what we want, because the records on it (commitments they own, roles) are about them.
+    """
     email = email.strip()
     existing = person_by_email(session, email)
     if existing is not None:
@@ -103,6 +132,12 @@ def resolve_identity(
 
     A person already known on another platform with the same email becomes the
     same Person (one joint log, one identity).
+
+    ``email`` must be the one the platform gives for this account (Slack's profile, the Teams
+    roster), never text a user typed: matching by it hands the account to whoever holds the
+    email. Nothing in the bot sets ``Person.email`` from chat text except naming a new owner by
+    email, which creates a Person with no account (see ``find_or_create_by_email``); ``me is``
+    joins accounts only after ``me confirm`` from the account that holds the email.
     """
     person = identity(session, platform=platform, tenant=tenant, user_id=user_id)
     if person is not None:

@@ -33,6 +33,7 @@ COMMANDS = (
     ("team", "This team's settings and channels"),
     ("team link", "A code to join from Slack or Teams"),
     ("me is", "me is <email>: one person across platforms"),
+    ("me confirm", "me confirm <code>: from your other account"),
 )
 
 

@@ -222,9 +222,13 @@ def test_install_and_personal_chats_store_conversation_references(
     assert sent[1].conversation_id == "a:personal-29:1sam"
 
 
-def test_me_is_makes_a_teams_account_and_a_slack_account_one_person(
+def test_me_is_then_me_confirm_makes_a_teams_account_and_a_slack_account_one_person(
     server: BackgroundServer, connector: FakeBotConnector, db: Database
 ) -> None:
+    import re
+
+    from commands.dispatch import dispatch
+    from commands.invocation import ChannelRef, Invocation
     from storage import people
 
     with db.uow() as uow:
@@ -244,6 +248,24 @@ def test_me_is_makes_a_teams_account_and_a_slack_account_one_person(
 
     post(server.url, personal_message("me is sam.jones@health.example", service_url=connector.url))
 
+    claim_text = connector.wait_for(3)[-1].card_text
+    found = re.search(r"say `me confirm ([A-Z0-9]{8})` from your other account", claim_text)
+    assert found, claim_text
+    [commitment] = _rows(db, Commitment)
+    assert commitment.owner_id != slack_sam.id  # nothing joined until Slack confirms
+    confirmed = dispatch(
+        Invocation(
+            text=f"me confirm {found.group(1)}",
+            person_id=slack_sam.id,
+            platform="slack",
+            now=dt.datetime.now(dt.UTC),
+            channel=ChannelRef(platform="slack", tenant="T1", channel_id="D-SAM"),
+        ),
+        db.uow,
+    )
+
+    assert confirmed.ok, confirmed.headline
+    assert "one person on slack, teams" in confirmed.headline
     [commitment] = _rows(db, Commitment)
     assert commitment.owner_id == slack_sam.id
     platforms = {
@@ -252,8 +274,6 @@ def test_me_is_makes_a_teams_account_and_a_slack_account_one_person(
     assert platforms == {"slack", "teams"}
     [merged] = _rows(db, AuditEvent, AuditEvent.action == "person.merged")
     assert merged.after["merged_into"] == slack_sam.id
-    reply = connector.wait_for(3)[-1]
-    assert "one person on slack, teams" in reply.card_text
 
 
 def test_a_teams_change_writes_an_outbox_row_for_the_teams_linked_slack_channel(

@@ -57,6 +57,8 @@ from commands.language import CommandError, parse
         ("team set timezone Europe/London", a.SetTeamOption("timezone", "Europe/London")),
         ("team join abcd2345", a.JoinTeam("ABCD2345")),
         ("dept me Housing", a.SetDepartment("me", "Housing")),
+        ("me is sam.jones@health.example", a.ClaimEmail("sam.jones@health.example")),
+        ("me confirm k7qp2mxa", a.ConfirmClaim("K7QP2MXA")),
         ("help commit", a.Help("commit")),
     ],
 )
@@ -99,6 +101,7 @@ def test_a_multi_line_decision_keeps_its_line_breaks() -> None:
         ("team set colour blue", "Which setting", "team set"),
         ("who knows", "who owns", "who owns"),
         ("dance", 'command "dance"', "help"),
+        ("me confirm K7QP 2MXA", "the code that `me is` gave you", "me confirm"),
     ],
 )
 def test_malformed_commands_get_a_specific_message_and_the_usage_line(
