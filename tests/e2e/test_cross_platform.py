@@ -71,7 +71,9 @@ class Joint:
     # --- Teams ---------------------------------------------------------------------------
 
     def teams_says(self, text: str) -> None:
-        status, _ = post(self.url, channel_message(text, service_url=self.connector.url, sender=SAM))
+        status, _ = post(
+            self.url, channel_message(text, service_url=self.connector.url, sender=SAM)
+        )
         assert status == 201
 
     def teams_announcements(self, containing: str) -> list[Sent]:
@@ -84,9 +86,7 @@ class Joint:
 
     def teams_replies(self, containing: str) -> list[Sent]:
         return [
-            s
-            for s in list(self.connector.sent)
-            if s.kind == "reply" and containing in s.card_text
+            s for s in list(self.connector.sent) if s.kind == "reply" and containing in s.card_text
         ]
 
 
