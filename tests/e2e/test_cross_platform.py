@@ -21,7 +21,7 @@ from bot.server import build_app
 from bot.settings import load_settings
 from storage.database import Database
 from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
-from tests.e2e.teams_support import CHANNEL, channel_message, fixture, post
+from tests.e2e.teams_support import CHANNEL, card_action, channel_message, fixture, post
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.slack_api import Call, FakeSlackApi
 
@@ -227,3 +227,42 @@ def test_a_rate_limited_announcement_to_slack_waits_out_retry_after_and_arrives_
     assert len(joint.slack_posts("C-1 logged by Sam Okafor")) == 1
     limited = [c for c in joint.slack.fake.calls_to("chat.postMessage", ok_only=False) if not c.ok]
     assert [c.status for c in limited] == [429]
+
+
+def test_done_clicked_on_the_slack_copy_of_a_teams_commitment_updates_it_and_tells_teams_once(
+    joint: Joint,
+) -> None:
+    joint.teams_says("commit me Send the DPIA draft by Friday")
+    [announced] = wait_until(lambda: joint.slack_posts("C-1 logged"), what="C-1 in Slack")
+    click = joint.slack.button_payload(
+        announced.params, label="Done", user="U1", ts="1763460000.000200", channel=SLACK_CHANNEL
+    )
+
+    status, _ = joint.slack.interaction(click)
+
+    assert status == 200
+    [updated] = joint.slack.fake.wait_for("chat.update")
+    assert updated.params["ts"] == "1763460000.000200"
+    assert updated.params["text"].startswith("C-1 done (Alex Morgan)")
+    wait_until(lambda: joint.teams_announcements("C-1 done (Alex Morgan)"), what="done in Teams")
+    settle()
+    assert len(joint.teams_announcements("C-1 done (Alex Morgan)")) == 1
+
+
+def test_an_owner_named_by_email_in_slack_closes_it_from_the_teams_card_and_slack_hears_once(
+    joint: Joint,
+) -> None:
+    joint.teams_says("help")  # Sam has used the bot in Teams: the roster gave their email
+    joint.slash("/commit", "sam@nhs.example Send the DPIA draft by Friday")
+    wait_until(lambda: joint.teams_announcements("C-1 logged by Alex Morgan"), what="C-1")
+    [mine] = joint.slack_posts("C-1 logged by Alex Morgan")
+    assert "Sam Okafor" in mine.params["text"]  # the Teams person, not a new one by email
+
+    status, _ = post(
+        joint.url, card_action("done C-1", service_url=joint.connector.url, sender=SAM)
+    )
+
+    assert status == 200
+    wait_until(lambda: joint.slack_posts("C-1 done (Sam Okafor)"), what="done in Slack")
+    settle()
+    assert len(joint.slack_posts("C-1 done (Sam Okafor)")) == 1
