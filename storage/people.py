@@ -141,15 +141,15 @@ def resolve_identity(
     """
     person = identity(session, platform=platform, tenant=tenant, user_id=user_id)
     if person is not None:
-        if display_name and person.display_name != display_name:
-            person.display_name = display_name
-        if email and not person.email and person_by_email(session, email) is None:
-            person.email = email
-        if timezone and not person.timezone:
-            person.timezone = timezone
+        _take_profile(session, person, display_name=display_name, email=email, timezone=timezone)
         return person
     person = person_by_email(session, email) if email else None
-    if person is None:
+    if person is not None:
+        # Known by email already (an owner named by email in the console, or their account
+        # on the other platform): the platform's profile names them from now on, as it does
+        # on every later message, rather than the name guessed from the email's local part.
+        _take_profile(session, person, display_name=display_name, email=None, timezone=timezone)
+    else:
         wanted = handle or (email.split("@", 1)[0] if email else None) or display_name or user_id
         person = Person(
             display_name=display_name or handle or user_id,
@@ -178,6 +178,23 @@ def resolve_identity(
         return identity(session, platform=platform, tenant=tenant, user_id=user_id)
 
     return _insert_or_find(session, create, find)
+
+
+def _take_profile(
+    session: Session,
+    person: Person,
+    *,
+    display_name: str | None,
+    email: str | None,
+    timezone: str | None,
+) -> None:
+    """What a platform's profile tells us: its name, and an email or timezone we lacked."""
+    if display_name and person.display_name != display_name:
+        person.display_name = display_name
+    if email and not person.email and person_by_email(session, email) is None:
+        person.email = email
+    if timezone and not person.timezone:
+        person.timezone = timezone
 
 
 def department_by_name(session: Session, name: str, *, create: bool = False) -> Department | None:

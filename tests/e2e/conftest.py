@@ -68,6 +68,8 @@ def slack(db: Database) -> Iterator[SlackDriver]:
                 "SLACK_BOT_TOKEN": BOT_TOKEN,
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
+                # No reminder sweeps on the wall clock behind a test's back.
+                "JOINEDUP_SCHEDULER": "off",
             }
         )
         port = loop.serve(build_app(settings, db))
