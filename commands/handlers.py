@@ -878,8 +878,9 @@ def set_department(cmd: a.SetDepartment, ctx: Context) -> Reply:
         before=before,
         after={"department_id": dept.id},
     )
+    who = "You're" if person.id == ctx.actor.id else f"{person.display_name} is"
     return Reply(
-        headline=f"{person.display_name} is in {dept.name}",
+        headline=f"{who} in {dept.name}",
         body="New commitments they own count for that department.",
         data={"person": person.display_name, "department": dept.name},
     )
