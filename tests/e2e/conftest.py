@@ -23,8 +23,12 @@ def connector() -> Iterator[FakeBotConnector]:
 
 
 @pytest.fixture
-def make_server(db: Database) -> Iterator[Callable[..., BackgroundServer]]:
-    """Start the real server (build_app) on loopback; ``teams`` and the outbox tick vary."""
+def make_server(
+    db: Database, connector: FakeBotConnector
+) -> Iterator[Callable[..., BackgroundServer]]:
+    """Start the real server (build_app) on loopback; ``teams`` and the outbox tick vary.
+    It depends on ``connector`` so that the server stops first: a server still sending to a
+    connector that is gone would retry until its shutdown times out."""
     started: list[BackgroundServer] = []
 
     def make(

@@ -51,7 +51,7 @@ class BackgroundLoop:
 
     def serve(self, app: web.Application) -> int:
         async def start() -> int:
-            runner = web.AppRunner(app, access_log=None)
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             self.runners.append(runner)

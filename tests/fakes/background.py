@@ -40,7 +40,8 @@ class BackgroundServer:
         return self.call(fn(), timeout)
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # A short shutdown: a test's server should not wait a minute on in-flight work.
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
