@@ -279,47 +279,18 @@ def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
     """
     wb = Workbook(write_only=True)
     _summary_sheet(wb, report)
-    _data_sheet(
-        wb,
-        "Decisions",
-        DECISIONS,
-        report.decisions(),
-        table="tblDecisions",
-        empty="No decisions this week.",
-    )
-    _data_sheet(
-        wb,
-        "Commitments",
-        COMMITMENTS,
-        report.commitments(),
-        table="tblCommitments",
-        empty="No open commitments, and none closed this week.",
-        formatting=_highlight_overdue("I"),
-    )
-    _data_sheet(
-        wb,
-        "Overdue",
-        OVERDUE,
-        report.overdue(),
-        table="tblOverdue",
-        empty="Nothing is overdue.",
-        formatting=_highlight_overdue("F"),
-    )
-    _data_sheet(
-        wb,
-        "Risks",
-        RISKS,
-        report.risks(),
-        table="tblRisks",
-        empty="No risks logged.",
-        formatting=_rag("E"),
-    )
-    _data_sheet(
-        wb,
-        "Ownership",
-        OWNERSHIP,
-        report.ownership(),
-        table="tblOwnership",
-        empty="No ownership areas recorded.",
-    )
+    # (title, columns, rows, table name, text for an empty sheet, conditional formatting)
+    sheets = (
+        ("Decisions", DECISIONS, report.decisions(), "tblDecisions",
+         "No decisions this week.", None),
+        ("Commitments", COMMITMENTS, report.commitments(), "tblCommitments",
+         "No open commitments, and none closed this week.", _highlight_overdue("I")),
+        ("Overdue", OVERDUE, report.overdue(), "tblOverdue",
+         "Nothing is overdue.", _highlight_overdue("F")),
+        ("Risks", RISKS, report.risks(), "tblRisks", "No risks logged.", _rag("E")),
+        ("Ownership", OWNERSHIP, report.ownership(), "tblOwnership",
+         "No ownership areas recorded.", None),
+    )  # fmt: skip
+    for title, columns, rows, table, empty, formatting in sheets:
+        _data_sheet(wb, title, columns, rows, table=table, empty=empty, formatting=formatting)
     wb.save(out)

@@ -271,8 +271,8 @@ def test_without_a_matching_area_the_team_lead_gets_the_escalation(db) -> None:
 # --- one nudge per person across teams ------------------------------------------------------
 
 
-def test_one_dm_per_person_across_two_teams_lists_both_teams(db) -> None:
-    first = joint_team(db)
+def discharge_team(db) -> Desk:  # type: ignore[no-untyped-def]
+    """A second team on Slack where Sam owns an item overdue on Monday."""
     second = Desk(
         db,
         utc("2026-11-18T10:00"),
@@ -282,6 +282,12 @@ def test_one_dm_per_person_across_two_teams_lists_both_teams(db) -> None:
         lead="pat@nhs.example",
     )
     ok(second, f"commit {SAM} Confirm the discharge list by 2026-11-20")
+    return second
+
+
+def test_one_dm_per_person_across_two_teams_lists_both_teams(db) -> None:
+    first = joint_team(db)
+    second = discharge_team(db)
     ok(second, "team set reminders 10:00")
     slack = RecordingNotifier()
     sam = first.person_id(SAM)
@@ -302,15 +308,7 @@ def test_one_dm_per_person_across_two_teams_lists_both_teams(db) -> None:
 
 def test_two_teams_due_at_the_same_time_still_give_one_dm(db) -> None:
     first = joint_team(db)
-    second = Desk(
-        db,
-        utc("2026-11-18T10:00"),
-        team="Hospital Discharge",
-        platform="slack",
-        channel_id="C-HD",
-        lead="pat@nhs.example",
-    )
-    ok(second, f"commit {SAM} Confirm the discharge list by 2026-11-20")
+    discharge_team(db)
     slack = RecordingNotifier()
     run_sweep(db, slack, MONDAY)
     assert slack.dm_counts()[first.person_id(SAM)] == 1
