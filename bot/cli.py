@@ -105,7 +105,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     db = open_database(settings)
     try:
-        run_server(settings, db, host=args.host or settings.host, port=args.port or settings.port)
+        if args.host:
+            settings = settings.with_(host=args.host)
+        run_server(settings, db, port=args.port or settings.port)
     finally:
         db.dispose()
     return 0
@@ -273,7 +275,11 @@ def add_export(sub: argparse._SubParsersAction) -> None:
 
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
-    p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
+    p.add_argument(
+        "--host",
+        help="address to listen on (default JOINEDUP_HOST, else 0.0.0.0; "
+        "127.0.0.1 in Teams' anonymous mode)",
+    )
     p.add_argument("--port", type=int, help="port (default 3978, or PORT)")
     p.set_defaults(func=cmd_serve)
 

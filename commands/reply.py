@@ -65,6 +65,10 @@ class Reply:
     ref: str | None = None
     link: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The request was handled before (a redelivery): nothing was written, nothing to show.
+    duplicate: bool = False
+    # Nothing was saved because of a fault on our side: the platform may retry the request.
+    retry: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

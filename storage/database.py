@@ -46,6 +46,8 @@ class Database:
 
     def __init__(self, url: str, *, migrate: bool = True, pool_size: int = 10) -> None:
         self.url = url
+        # Connections the pool hands out at most: its size plus its overflow (storage.engine).
+        self.max_connections = pool_size * 3
         self.engine: Engine = make_engine(url, pool_size=pool_size)
         if migrate:
             ensure_schema(self.engine)

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from integrations.teams.activities import PLATFORM, Account
 from storage import people
 from storage.conversations import save_reference
 from storage.database import Database
-from storage.models import InboundEvent, Person, PlatformIdentity
+from storage.models import Person, PlatformIdentity
 
 
 def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Account]) -> set[str]:
@@ -88,9 +87,11 @@ def remember(
     reference: dict[str, Any],
     person_id: int | None,
     now: dt.datetime,
+    update: bool = True,
 ) -> None:
     """Store where this conversation can be reached later; a personal chat is tied to its
-    person, so a nudge can reach them there."""
+    person, so a nudge can reach them there. ``update=False`` (an unauthenticated request):
+    a conversation seen for the first time is stored, a known one is left as it is."""
     with db.uow() as uow:
         save_reference(
             uow.session,
@@ -102,18 +103,6 @@ def remember(
             reference=reference,
             person_id=person_id if conversation_type == "personal" else None,
             now=now,
+            update=update,
         )
         uow.commit()
-
-
-def first_time(db: Database, *, key: str, now: dt.datetime) -> bool:
-    """Claim an inbound activity; False when it was handled already (a redelivery)."""
-    with db.uow() as uow:
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(InboundEvent(source=PLATFORM, key=key[:300], received_at=now))
-                uow.session.flush()
-        except IntegrityError:
-            return False
-        uow.commit()
-    return True
