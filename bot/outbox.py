@@ -76,11 +76,13 @@ class DeliveryReport:
 @dataclass(frozen=True)
 class _Claimed:
     id: int
+    kind: str
     platform: str
     tenant: str
     channel_id: str
     payload: dict[str, Any]
     attempts: int
+    address: dict[str, Any] | None = None
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -102,6 +104,7 @@ def _claim(
             .where(
                 OutboxMessage.platform.in_(platforms),
                 or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
+                OutboxMessage.kind.in_(("announcement", "reply")),
                 OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -114,19 +117,21 @@ def _claim(
         for row in rows:
             if row.status == "sending":
                 log.warning(
-                    "outbox %s: lease of %s ran out; claiming it again", row.id, row.claimed_by
+                    "outbox %s: lease of %s ran out; claiming it again", row.id, row.leased_by
                 )
-            row.status, row.claimed_by, row.next_attempt_at = "sending", worker_id, now + LEASE
-            link = s.get(ChannelLink, row.channel_link_id)
-            assert link is not None
+            row.status, row.leased_by, row.next_attempt_at = "sending", worker_id, now + LEASE
+            row.leased_until = row.next_attempt_at
+            link = s.get(ChannelLink, row.channel_link_id) if row.channel_link_id else None
             claimed.append(
                 _Claimed(
                     id=row.id,
+                    kind=row.kind,
                     platform=row.platform,
-                    tenant=link.tenant,
-                    channel_id=link.channel_id,
+                    tenant=link.tenant if link else "",
+                    channel_id=link.channel_id if link else "",
                     payload=dict(row.payload),
                     attempts=row.attempts,
+                    address=dict(row.address) if row.address else None,
                 )
             )
         uow.commit()
@@ -147,7 +152,7 @@ def _finish(
             .where(
                 OutboxMessage.id == row_id,
                 OutboxMessage.status == "sending",
-                OutboxMessage.claimed_by == worker_id,
+                OutboxMessage.leased_by == worker_id,
             )
             .values(**values)
         )
@@ -179,7 +184,9 @@ async def deliver_outbox(
         notifier = notifiers[row.platform]
         reply = Reply.from_dict(row.payload)
         try:
-            if isinstance(notifier, PostsOnce):
+            if row.kind == "reply":
+                await notifier.deliver_reply(address=row.address or {}, reply=reply)
+            elif isinstance(notifier, PostsOnce):
                 await notifier.post_to_channel_once(
                     key=f"joinedup-outbox-{row.id}",
                     tenant=row.tenant,
