@@ -71,7 +71,10 @@ class Reply:
     retry: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The message as stored (an outbox row): the request's flags are not part of it."""
+        raw = asdict(self)
+        del raw["duplicate"], raw["retry"]
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Reply:

@@ -173,7 +173,7 @@ async def handle_request(
 
     Everything that can throw on a stranger's input happens under a 4xx: the JSON is
     checked for depth before it is parsed, the activity's shape before the SDK reads it,
-    its serviceUrl against the allow-list, and the token before anything is stored.
+    the token, then its serviceUrl against the allow-list, all before anything is stored.
     """
     if "application/json" not in request.headers.get("Content-Type", ""):
         return _refuse(415, "expected application/json")
@@ -187,9 +187,6 @@ async def handle_request(
     problem = act.malformed(body)
     if problem is not None:
         return _refuse(400, problem)
-    if not bot.service_url_allowed(str(body.get("serviceUrl") or "")):
-        log.info("Teams: refused an activity for a serviceUrl outside the allow-list")
-        return _refuse(403, "serviceUrl not allowed")
     try:
         activity = Activity().deserialize(body)
     except Exception:  # msrest's DeserializationError and friends: a shape it cannot read
@@ -206,6 +203,9 @@ async def handle_request(
         # Forged, expired, wrong audience, unknown key, not a JWT at all...: unauthorized.
         log.info("Teams: refused an unauthenticated request (%s)", type(exc).__name__)
         return _refuse(401, "unauthorized")
+    if not bot.service_url_allowed(str(body.get("serviceUrl") or "")):
+        log.info("Teams: refused an activity for a serviceUrl outside the allow-list")
+        return _refuse(403, "serviceUrl not allowed")
     token = _RAW_ACTIVITY.set(body)
     authenticated = _AUTHENTICATED.set(not bot.anonymous)
     try:

@@ -139,6 +139,13 @@ class SlackDriver:
             content_type="application/x-www-form-urlencoded",
         )
 
+    def ask(self, command: str, text: str, **kwargs: Any) -> dict[str, Any]:
+        """Run a slash command and return its answer: the JSON body of the 200 (the reply
+        rides in the acknowledgement; ``{}`` when there is none)."""
+        status, body = self.command(command, text, **kwargs)
+        assert status == 200, (status, body)
+        return dict(json.loads(body)) if body else {}
+
     def event_body(self, event: dict[str, Any], *, event_id: str) -> str:
         wrapper = fixture("event_callback")
         wrapper["event"] = event

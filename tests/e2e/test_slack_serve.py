@@ -74,13 +74,10 @@ def test_serve_answers_signed_slash_commands_against_the_fake_web_api(tmp_path, 
     )
     try:
         slack = SlackDriver(f"http://127.0.0.1:{port}", fake)
-        assert slack.command("/joinedup", "team create Rough Sleeping")[0] == 200
-        # Both commands are acknowledged at once and worked on after the ack; wait for the
-        # team to exist, as a person would see its message before typing the next command.
-        fake.wait_for("chat.postMessage", 1)
-        assert slack.command("/commit", "<@U2|sam> Send the DPIA draft by Friday")[0] == 200
-        posts = fake.wait_for("chat.postMessage", 2)
-        assert posts[1].params["text"].startswith("C-1 logged by Alex Morgan")
+        slack.ask("/joinedup", "team create Rough Sleeping")
+        # Each answer comes after its commit, in the acknowledgement.
+        answer = slack.ask("/commit", "<@U2|sam> Send the DPIA draft by Friday")
+        assert answer["text"].startswith("C-1 logged by Alex Morgan")
         assert slack.post("{}", content_type="application/json", signature="v0=forged")[0] == 401
     finally:
         process.terminate()
