@@ -121,7 +121,11 @@ def build_app(
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
-    admission = Admission(limit=settings.max_in_flight or db.max_connections, paths=COMMAND_PATHS)
+    # By default two requests per database connection: one working, one ready behind it.
+    # A command holds a connection for milliseconds, so the wait inside stays far below
+    # Slack's 3 seconds; past it the answer is "busy" at once.
+    limit = settings.max_in_flight or 2 * db.max_connections
+    admission = Admission(limit=limit, paths=COMMAND_PATHS)
     admission.attach(app)
     app[ADMISSION_KEY] = admission
     app.router.add_get("/healthz", healthz)

@@ -69,8 +69,8 @@ class Settings:
     host: str | None = None
     port: int = 3978
     # Requests being processed at once (commands, events, activities). Past it the server
-    # answers "busy" at once and saves nothing. None: three per database connection
-    # (the pool's size plus its overflow).
+    # answers "busy" at once and saves nothing. None: two per database connection the pool
+    # can hand out (its size plus its overflow: 60 by default).
     max_in_flight: int | None = None
     public_url: str | None = None
     # Signs download links (Teams summaries); a random one per process if unset.
