@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
+# Execution option of a read-only engine (``Database.reader``): on SQLite its transactions
+# begin DEFERRED, beside the writer, instead of taking the write lock.
+READ_ONLY = "joinedup_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -88,6 +91,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader (``Database.reader``): WAL lets it run beside the writer, on the
+            # snapshot of its first read, without taking the write lock or the queue.
+            conn.exec_driver_sql("BEGIN")
+            return
         dbapi = conn.connection.dbapi_connection
         if isinstance(dbapi, _QueuedWriter):
             dbapi.take_turn()

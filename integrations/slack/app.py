@@ -707,7 +707,7 @@ class JoinedupSlack:
             return fresh
 
     def _read(self, query: Callable[..., Any], **kwargs: Any) -> Any:
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return query(uow.session, **kwargs)
 
     async def _share_summary(

@@ -18,7 +18,7 @@ from storage.models import Person, PlatformIdentity
 def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Account]) -> set[str]:
     """Ids of the accounts whose Person has no email yet (worth asking Teams for one)."""
     wanted: set[str] = set()
-    with db.uow() as uow:
+    with db.reader() as uow:
         for account in accounts:
             person = people.identity(
                 uow.session, platform=PLATFORM, tenant=tenant, user_id=account.id
@@ -29,7 +29,26 @@ def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Acco
 
 
 def resolve(db: Database, *, tenant: str, accounts: Iterable[Account]) -> dict[str, int]:
-    """Account id -> Person id, creating people on first sight (one transaction)."""
+    """Account id -> Person id, creating people on first sight (one transaction; none when
+    everyone is known and nothing about them changed)."""
+    accounts = list(accounts)
+    with db.reader() as reader:
+        known: dict[str, int] = {}
+        for account in accounts:
+            person = people.identity(
+                reader.session, platform=PLATFORM, tenant=tenant, user_id=account.id
+            )
+            if (
+                person is None
+                or account.aad_object_id
+                or not people.profile_current(
+                    person, display_name=account.name, email=account.email, timezone=None
+                )
+            ):
+                break
+            known[account.id] = person.id
+        else:
+            return known
     found: dict[str, int] = {}
     with db.uow() as uow:
         for account in accounts:
@@ -55,7 +74,7 @@ def resolve_in(session: Any, *, tenant: str, account: Account) -> Person:
 
 def account_by_aad(db: Database, *, tenant: str, aad_object_id: str) -> Account | None:
     """A Teams account already seen, by its AAD object id (what the people picker returns)."""
-    with db.uow() as uow:
+    with db.reader() as uow:
         row = uow.session.execute(
             select(PlatformIdentity, Person)
             .join(Person, Person.id == PlatformIdentity.person_id)
