@@ -42,8 +42,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from commands import actions as a
 from commands.capture import channel_today, log_command, reaction_kind, suggestion_for
-from commands.dispatch import dispatch
+from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.home import show_home
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
@@ -351,20 +352,25 @@ class JoinedupSlack:
         def value(block: str, key: str = "value") -> str:
             return str((values.get(block, {}).get("value") or {}).get(key) or "").strip()
 
-        text = value(bk.TEXT_BLOCK)
+        text = " ".join(value(bk.TEXT_BLOCK).split())
         if not text:
             await ack(response_action="errors", errors={bk.TEXT_BLOCK: f"Say what the {kind} is."})
             return
+        # The form's fields become a typed command: nothing is turned back into command
+        # text to be parsed again (a rationale saying "because", a text ending "by hand").
+        command: a.Command
+        label = kind
         if kind == "decision":
-            rationale = value(bk.RATIONALE_BLOCK)
-            line = f"decision {text}" + (f" because {rationale}" if rationale else "")
+            rationale = " ".join(value(bk.RATIONALE_BLOCK).split()) or None
+            command = a.LogDecision(text=text, rationale=rationale)
         else:
             owner = value(bk.OWNER_BLOCK, "selected_user")
             if not owner:
                 await ack(response_action="errors", errors={bk.OWNER_BLOCK: "Who owns it?"})
                 return
-            due = value(bk.DUE_BLOCK, "selected_date")
-            line = f"commit <@{owner}> {text}" + (f" by {due}" if due else "")
+            due = value(bk.DUE_BLOCK, "selected_date") or None
+            command = a.LogCommitment(owner=f"<@{owner}>", text=text, when=due)
+            label = f"commitment (log form) <@{owner}>"  # resolves the owner's mention
         user_id = body["user"]["id"]
         team_id = meta.get("team") or body["team"]["id"]
         channel = meta.get("channel")
@@ -372,7 +378,7 @@ class JoinedupSlack:
             client,
             team_id=team_id,
             user_id=user_id,
-            text=line,
+            text=label,
             channel_id=channel,
             source_link=meta.get("permalink"),
             key=f"view:{view['id']}",
@@ -383,7 +389,7 @@ class JoinedupSlack:
             ),
             refusals_queued=False,
         )
-        reply = await self._run(invocation)
+        reply = await self._run(invocation, command)
         if reply.retry:
             raise RetryLater()
         if not reply.ok and not reply.duplicate:
@@ -671,10 +677,13 @@ class JoinedupSlack:
             reply_address=address,
         )
 
-    async def _run(self, invocation: Invocation) -> Reply:
-        """Dispatch in a worker thread: the claim, the record and any queued reply commit
-        together before this returns."""
-        reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
+    async def _run(self, invocation: Invocation, command: a.Command | None = None) -> Reply:
+        """Dispatch in a worker thread (``command``: a form's typed command, run as it is):
+        the claim, the record and any queued reply commit together before this returns."""
+        if command is None:
+            reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
+        else:
+            reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
         if self.on_change is not None and not reply.duplicate:
             self.on_change()
         return reply

@@ -38,7 +38,6 @@ from commands import actions as a
 from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
-from commands.language import MAX_TEXT
 from commands.reply import Reply
 from commands.rules import local_today
 from integrations.teams import activities as act
@@ -471,12 +470,6 @@ class JoinedupTeamsBot:
             return
         if not text:
             await _invoke_response(turn_context, task_message(f"The {kind} text is missing."))
-            return
-        if len(text) > MAX_TEXT:
-            await _invoke_response(
-                turn_context,
-                task_message(f"That text is {len(text):,} characters; the limit is {MAX_TEXT:,}."),
-            )
             return
         mentions: dict[str, int] = {}
         command: a.Command

@@ -200,3 +200,56 @@ def test_app_home_shows_open_commitments_and_recent_decisions(slack, db):
     )
     team_id = json.loads(done["value"])["t"]
     assert isinstance(team_id, int)
+
+
+def _form(slack: SlackDriver, kind: str) -> dict:
+    shortcut = fixture("message_shortcut")
+    shortcut["callback_id"] = "log_decision" if kind == "decision" else "log_commitment"
+    shortcut["trigger_id"] = f"trigger-{kind}"
+    slack.interaction(shortcut)
+    return slack.fake.wait_for("views.open")[-1].params["view"]
+
+
+def test_a_form_rationale_that_says_because_is_kept_whole(slack, db):
+    create_team(slack)
+    view = _form(slack, "decision")
+
+    status, body = slack.interaction(
+        submission(
+            view,
+            text={"type": "plain_text_input", "value": "Pool the data budget"},
+            rationale={
+                "type": "plain_text_input",
+                "value": "both teams asked because the extract is shared",
+            },
+        )
+    )
+
+    assert (status, body) == (200, "")
+    (d,) = rows(db, Decision)
+    # Rebuilt as "decision ... because ..." and parsed again, it split at the first "because".
+    assert (d.text, d.rationale) == (
+        "Pool the data budget",
+        "both teams asked because the extract is shared",
+    )
+
+
+def test_a_form_commitment_ending_with_by_hand_and_no_date_is_logged_as_written(slack, db):
+    create_team(slack)
+    view = _form(slack, "commitment")
+
+    status, body = slack.interaction(
+        submission(
+            view,
+            text={"type": "plain_text_input", "value": "Review the by-laws by hand"},
+            owner={"type": "users_select", "selected_user": "U2"},
+        )
+    )
+
+    assert (status, body) == (200, "")  # it was refused: due "hand" is not a date
+    (c,) = rows(db, Commitment)
+    assert (c.text, c.due_date, c.owner.display_name) == (
+        "Review the by-laws by hand",
+        None,
+        "Sam Jones",
+    )
