@@ -119,7 +119,7 @@ def build_app(
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
     app.router.add_get("/healthz", healthz)
-    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
+    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds, settings=settings)
     slack = mount_slack(
         app,
         settings,

@@ -79,6 +79,19 @@ POLICIES: dict[str, Policy] = {
 DEFAULT_POLICY = POLICIES[ANNOUNCEMENT]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did with a row: "sent", "retry" (rescheduled), "failed"
+    (for good), "expired" (past its deadline), or "lost" (another worker took the lease)."""
+
+    row_id: int
+    kind: str
+    status: str
+    to: str
+    refs: tuple[str, ...] = ()
+    detail: str | None = None
+
+
 def policy(kind: str) -> Policy:
     return POLICIES.get(kind, DEFAULT_POLICY)
 
@@ -257,7 +270,7 @@ def _finish(session: Session, row_id: int, worker: str, values: dict[str, Any]) 
 def mark_sent(session: Session, row_id: int, *, worker: str, now: dt.datetime) -> bool:
     """Record a delivery; False (and nothing changed) when ``worker`` no longer holds the
     lease. Record what depends on the delivery in the same transaction, only when True."""
-    return _finish(session, row_id, worker, {"status": "sent", "sent_at": now, "last_error": None})
+    return _finish(session, row_id, worker, {"status": "sent", "sent_at": now})
 
 
 def reschedule(

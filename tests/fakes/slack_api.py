@@ -8,6 +8,7 @@ from the query string, form or JSON body, the bearer token, the status answered)
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -48,6 +49,10 @@ class FakeSlackApi:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.base_url = ""  # set by whoever serves the app
+        # An outage: every API call answers this HTTP status (500, 503) until set to None.
+        self.down: int | None = None
+        # A slow Slack: every API call takes this many seconds before it answers.
+        self.delay: float = 0.0
 
     # --- set-up --------------------------------------------------------------------------
 
@@ -131,10 +136,14 @@ class FakeSlackApi:
         auth = request.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
         call = Call(method=method, params=params, token=token)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             self.calls.append(call)
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
+            if failure is None and self.down is not None:
+                failure = _Failure(self.down, "service_unavailable", None)
         if failure is not None:
             call.status, call.ok = failure.status, False
             headers = (
