@@ -13,6 +13,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,10 @@ class FakeSlackApi:
         self.base_url = ""  # set by whoever serves the app
         # An outage: every API call answers this HTTP status (500, 503) until set to None.
         self.down: int | None = None
-        # A slow Slack: every API call takes this many seconds before it answers.
+        # A slow Slack: every API call takes this many seconds before it answers, and calls
+        # ``on_call`` first (a test's virtual clock can advance there instead of sleeping).
         self.delay: float = 0.0
+        self.on_call: Callable[[str], None] | None = None
 
     # --- set-up --------------------------------------------------------------------------
 
@@ -136,6 +139,8 @@ class FakeSlackApi:
         auth = request.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
         call = Call(method=method, params=params, token=token)
+        if self.on_call is not None:
+            self.on_call(method)
         if self.delay:
             await asyncio.sleep(self.delay)
         with self._lock:
