@@ -291,3 +291,95 @@ def test_a_worker_that_leases_and_dies_is_recovered_after_the_lease_by_another_o
     assert posts(fake) == Counter({"D1": 1, "C-LOG": 1})
     (row,) = Desk(db, MONDAY, team=None).rows(Row, Row.id == dead.id)
     assert (row.status, row.leased_by, row.attempts) == ("sent", "alive", 2)
+
+
+def test_joinedup_worker_delivers_every_kind_that_serve_delivers(
+    db: Database, slack_api: tuple[FakeSlackApi, BackgroundLoop]
+) -> None:
+    """``joinedup worker`` (no HTTP server): an announcement, a reply, a nudge, a digest, an
+    escalation and a weekly summary, each written to the outbox, all reach the fake Slack."""
+    from bot.scheduler import run_worker
+    from bot.settings import Settings, SlackSettings
+    from commands.reply import Reply
+    from storage.models import ChannelLink
+
+    fake, loop = slack_api
+    desk = slack_team(db, 1)
+    now = dt.datetime.now(dt.UTC)
+    (link,) = desk.rows(ChannelLink, ChannelLink.platform == "slack")
+    owner = desk.person_id("owner1@health.example")
+    lead = desk.person_id(LEAD)
+    (c1,) = desk.rows(Commitment, Commitment.number == 1)
+    reply = Reply(headline="Hello", visibility="channel").to_dict()
+    with db.uow() as uow:
+        s = uow.session
+        common = {"platform": "slack", "team_id": link.team_id, "channel_link_id": link.id}
+        outbox.enqueue(s, kind=outbox.ANNOUNCEMENT, payload=reply, now=now, **common)
+        outbox.enqueue(s, kind=outbox.DIGEST, payload={"reply": reply}, now=now, **common)
+        outbox.enqueue(
+            s,
+            kind=outbox.WEEKLY_SUMMARY,
+            payload={"team_id": link.team_id, "day": now.date().isoformat()},
+            now=now,
+            **common,
+        )
+        outbox.enqueue(
+            s,
+            kind=outbox.REPLY,
+            platform="slack",
+            payload=reply,
+            now=now,
+            address={"tenant": "T1", "channel": "C-LOG", "user": "U1", "ephemeral": True},
+        )
+        outbox.enqueue(
+            s, kind=outbox.NUDGE, platform="any", person_id=owner, payload={"reply": reply}, now=now
+        )
+        outbox.enqueue(
+            s,
+            kind=outbox.ESCALATION,
+            platform="any",
+            person_id=lead,
+            team_id=link.team_id,
+            payload={"reply": reply, "commitment_id": c1.id, "to": "Alex"},
+            now=now,
+        )
+        uow.commit()
+    settings = Settings(
+        database_url=db.url,
+        outbox_tick_seconds=0.05,
+        scheduler_tick_seconds=3600,
+        slack=SlackSettings(
+            bot_token=BOT_TOKEN, signing_secret="s", api_url=f"{fake.base_url}/api/"
+        ),
+    )
+
+    async def work() -> int:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_worker(settings, db, stop=stop))
+        for _ in range(400):
+            await asyncio.sleep(0.025)
+            with db.uow() as uow:
+                statuses = {r.status for r in uow.session.query(Row)}
+            if statuses <= {"sent"}:
+                break
+        stop.set()
+        return await task
+
+    assert asyncio.run(work()) == 0
+    rows = Desk(db, now, team=None).rows(Row)
+    assert {r.kind: r.status for r in rows} == {
+        kind: "sent"
+        for kind in (
+            outbox.ANNOUNCEMENT,
+            outbox.DIGEST,
+            outbox.WEEKLY_SUMMARY,
+            outbox.REPLY,
+            outbox.NUDGE,
+            outbox.ESCALATION,
+        )
+    }
+    assert posts(fake) == Counter({"C-LOG": 2, "D1": 1, "D0": 1})
+    assert len(fake.calls_to("chat.postEphemeral")) == 1
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
+    c1, audits = _escalations(desk)
+    assert c1.escalated_at is not None and audits == 1
