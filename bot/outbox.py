@@ -385,6 +385,7 @@ class OutboxWorker:
         self.settings = settings
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def engine(self) -> DeliveryEngine:
@@ -403,15 +404,20 @@ class OutboxWorker:
     async def run_once(self) -> DeliveryReport:
         return await self.engine.deliver_due(limit=BATCH)
 
+    async def _drain(self) -> None:
+        """Deliver due rows one at a time until none is due or we are stopping."""
+        engine = self.engine
+        while not self._stopping and await engine.deliver_one() is not None:
+            pass
+
     async def _loop(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
             try:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.tick_seconds)
                 self._wake.clear()
-                while (await self.run_once()).claimed:
-                    pass
+                await self._drain()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is away; try again next tick
@@ -427,11 +433,19 @@ class OutboxWorker:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Finish the message in hand (within its send cut-off) and stop: a send cancelled
+        halfway would leave its row leased, and sent a second time after the lease."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self.kick()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.engine.send_timeout + 5)
+        except TimeoutError:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
 
     def attach(self, app: web.Application) -> None:
         """Start with the server and stop with it."""

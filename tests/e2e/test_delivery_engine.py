@@ -383,3 +383,42 @@ def test_joinedup_worker_delivers_every_kind_that_serve_delivers(
     assert len(fake.calls_to("files.completeUploadExternal")) == 1
     c1, audits = _escalations(desk)
     assert c1.escalated_at is not None and audits == 1
+
+
+def test_a_worker_stopped_mid_send_finishes_that_message_and_marks_it_sent(
+    db: Database, slack_api: tuple[FakeSlackApi, BackgroundLoop]
+) -> None:
+    """SIGTERM stops the delivery loop after the message in hand, not in the middle of it
+    (a cancelled send would leave its row leased, and be sent again after the lease)."""
+    from bot.outbox import OutboxWorker
+    from commands.reply import Reply
+
+    fake, loop = slack_api
+    now = dt.datetime.now(dt.UTC)
+    with db.uow() as uow:
+        for _ in range(2):
+            outbox.enqueue(
+                uow.session,
+                kind=outbox.REPLY,
+                platform="slack",
+                payload=Reply(headline="Logged", visibility="channel").to_dict(),
+                now=now,
+                address={"tenant": "T1", "channel": "C-LOG", "user": "U1"},
+            )
+        uow.commit()
+    in_flight = threading.Event()
+    fake.on_call = lambda method: in_flight.set()
+    fake.delay = 0.3
+    worker = OutboxWorker(db, {"slack": slack_notifier(db, fake)}, tick_seconds=0.01)
+
+    async def run() -> None:
+        await worker.start()
+        while not in_flight.is_set():
+            await asyncio.sleep(0.01)
+        await worker.stop()
+
+    loop.run(run())
+
+    rows = Desk(db, now, team=None).rows(Row, order_by=Row.id)
+    assert [r.status for r in rows] == ["sent", "pending"]  # the second was never started
+    assert len(fake.calls_to("chat.postMessage")) == 1

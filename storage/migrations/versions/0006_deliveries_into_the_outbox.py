@@ -118,7 +118,11 @@ def upgrade() -> None:
             continue
         target = payload.get("target") or {}
         expires = payload.pop("expires_at", None)
-        deadline = dt.datetime.fromisoformat(expires) if isinstance(expires, str) else None
+        deadline = (
+            dt.datetime.fromisoformat(expires).astimezone(dt.UTC)
+            if isinstance(expires, str)
+            else None
+        )
         if d.kind == "escalation" and d.subject.startswith("commitment:"):
             payload["commitment_id"] = int(d.subject.split(":", 1)[1])
         if "channel_id" in target:
