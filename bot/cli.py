@@ -221,7 +221,9 @@ def add_remind(sub: argparse._SubParsersAction) -> None:
 
 
 def add_worker(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("worker", help="run only the scheduler (reminders), no HTTP server")
+    p = sub.add_parser(
+        "worker", help="the scheduler and the delivery engine (everything serve sends), no HTTP"
+    )
     p.set_defaults(func=cmd_worker)
 
 

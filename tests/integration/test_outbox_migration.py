@@ -4,13 +4,18 @@ what was claimed but unsent is still delivered, and nothing is sent twice."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from storage.engine import make_engine
 from storage.migrate import alembic_config
 from storage.models import OutboxMessage
+from tests.conftest import PG_URL, _with_search_path
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 DAY = dt.date(2026, 11, 23)
@@ -31,7 +36,13 @@ def _seed_0004(engine: sa.Engine) -> None:
                 "summary_weekday, summary_time, suggestions_enabled, decision_reaction, "
                 "commitment_reaction, created_at) VALUES "
                 "(1, 'Rough Sleeping', 'rough sleeping', 'Europe/London', '09:00', 3, 5, "
-                "'16:00', 0, 'memo', 'handshake', :now)"
+                "'16:00', false, 'memo', 'handshake', :now)"
+            ),
+            {"now": NOW},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO people (id, display_name, created_at) VALUES (3, 'Sam', :now)"
             ),
             {"now": NOW},
         )
@@ -110,10 +121,30 @@ def _seed_0004(engine: sa.Engine) -> None:
         )
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'j.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("JOINEDUP_TEST_DATABASE_URL is not set")
+    schema = f"jm_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _with_search_path(PG_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def test_scheduled_messages_move_into_the_outbox_with_their_state_and_back(
-    tmp_path: Path,
+    empty_url: str,
 ) -> None:
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'j.db'}")
+    engine = make_engine(empty_url)
     try:
         _migrate(engine, to="0004")
         _seed_0004(engine)
