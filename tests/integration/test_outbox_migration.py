@@ -41,9 +41,7 @@ def _seed_0004(engine: sa.Engine) -> None:
             {"now": NOW},
         )
         conn.execute(
-            sa.text(
-                "INSERT INTO people (id, display_name, created_at) VALUES (3, 'Sam', :now)"
-            ),
+            sa.text("INSERT INTO people (id, display_name, created_at) VALUES (3, 'Sam', :now)"),
             {"now": NOW},
         )
         conn.execute(
