@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 LEASE = outbox.LEASE
 BATCH = 20
+# Messages one worker has in flight at once, each its own lease: a 09:00 burst of
+# thousands of nudges is bound by the platforms' latency, not by the database.
+LANES = 4
 
 
 @runtime_checkable
@@ -337,14 +340,21 @@ class DeliveryEngine:
         kinds: Collection[str] | None = None,
         team_id: int | None = None,
         limit: int | None = None,
+        lanes: int = 1,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> DeliveryReport:
-        """Deliver due rows one at a time until none is due (or ``limit`` were tried)."""
+        """Deliver due rows until none is due (or ``limit`` were tried, or ``stopping()``):
+        ``lanes`` loops side by side, each leasing and sending one row at a time."""
         report = DeliveryReport()
-        while limit is None or report.claimed < limit:
-            outcome = await self.deliver_one(kinds=kinds, team_id=team_id)
-            if outcome is None:
-                break
-            report.add(outcome)
+
+        async def lane() -> None:
+            while not stopping() and (limit is None or report.claimed < limit):
+                outcome = await self.deliver_one(kinds=kinds, team_id=team_id)
+                if outcome is None:
+                    return
+                report.add(outcome)
+
+        await asyncio.gather(*(lane() for _ in range(max(lanes, 1))))
         return report
 
 
@@ -405,10 +415,8 @@ class OutboxWorker:
         return await self.engine.deliver_due(limit=BATCH)
 
     async def _drain(self) -> None:
-        """Deliver due rows one at a time until none is due or we are stopping."""
-        engine = self.engine
-        while not self._stopping and await engine.deliver_one() is not None:
-            pass
+        """Deliver due rows until none is due or we are stopping."""
+        await self.engine.deliver_due(lanes=LANES, stopping=lambda: self._stopping)
 
     async def _loop(self) -> None:
         assert self._wake is not None

@@ -23,7 +23,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notifiers import build_notifiers
-from bot.outbox import DeliveryEngine, OutboxWorker
+from bot.outbox import LANES, DeliveryEngine, OutboxWorker
 from bot.settings import Settings
 from bot.weekly_post import enqueue_weekly_summaries
 from commands.ports import Clock, Notifier
@@ -67,7 +67,7 @@ async def reminders_tick(runtime: Runtime) -> None:
     ``joinedup.reminders``)."""
     try:
         report = await sweep(runtime.db, now=runtime.clock())
-        report.results = (await runtime.engine.deliver_due()).outcomes
+        report.results = (await runtime.engine.deliver_due(lanes=LANES)).outcomes
     except Exception:
         log.exception("reminder sweep failed; the next tick tries again")
         return
@@ -88,7 +88,7 @@ async def weekly_summaries_tick(runtime: Runtime) -> None:
 
     try:
         written = await asyncio.to_thread(write)
-        report = await runtime.engine.deliver_due()
+        report = await runtime.engine.deliver_due(lanes=LANES)
     except Exception:
         log.exception("weekly summary sweep failed; the next tick tries again")
         return
