@@ -257,7 +257,7 @@ def _count(n: int, word: str) -> str:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a sweep builds its plan.
 
     Planning 1,000 teams allocates a few hundred thousand small objects that all stay
@@ -286,7 +286,7 @@ def plan_sweep(
     Teams already swept today are left out (in ``already_swept``) unless
     ``include_swept`` (a dry run shows everything, marked with what was sent).
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _plan_sweep(session, now=now, team_name=team_name, include_swept=include_swept)
 
 

@@ -37,7 +37,7 @@ from commands.reminder_plan import (
     Outgoing,
     Plan,
     TeamDue,
-    _cyclic_gc_paused,
+    cyclic_gc_paused,
     plan_sweep,
     reply_as_dict,
     sweep_key,
@@ -79,7 +79,7 @@ def enqueue_plan(session: Session, plan: Plan, *, now: dt.datetime) -> set[str]:
     """Write every planned message not written yet (by us or another scheduler), and mark
     the teams swept for the day; return the dedupe keys this call wrote. The caller commits;
     nothing is sent here."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         outbox.enqueue_many(
             session,
             [
