@@ -129,7 +129,7 @@ def build_app(
     admission.attach(app)
     app[ADMISSION_KEY] = admission
     app.router.add_get("/healthz", healthz)
-    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
+    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds, settings=settings)
     slack = mount_slack(
         app,
         settings,

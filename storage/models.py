@@ -294,38 +294,6 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(Base):
-    """A claim on one scheduled message: a nudge, a digest, an escalation, a weekly summary.
-
-    Unique per kind, subject and local day, so that several schedulers (replicas)
-    send each one once: the row is inserted (claimed) and committed before the
-    message is sent, then marked sent or failed.
-    """
-
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        UniqueConstraint("kind", "subject", "local_day"),
-        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
-    # "owner_nudge", "channel_digest", "escalation", "weekly_summary".
-    kind: Mapped[str] = mapped_column(String(30))
-    # What it is about: "person:12", "channel:3", "commitment:45", "team:2".
-    subject: Mapped[str] = mapped_column(String(100))
-    local_day: Mapped[dt.date] = mapped_column(Date)
-    # "claimed", "sent", "failed".
-    status: Mapped[str] = mapped_column(String(20), default="claimed")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-
-
 class OutboxMessage(Base):
     """One message that leaves the bot later, whatever its kind: a cross-platform
     announcement, a reply posted after the acknowledgement, a nudge, a digest, an escalation,

@@ -79,6 +79,19 @@ POLICIES: dict[str, Policy] = {
 DEFAULT_POLICY = POLICIES[ANNOUNCEMENT]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did with a row: "sent", "retry" (rescheduled), "failed"
+    (for good), "expired" (past its deadline), or "lost" (another worker took the lease)."""
+
+    row_id: int
+    kind: str
+    status: str
+    to: str
+    refs: tuple[str, ...] = ()
+    detail: str | None = None
+
+
 def policy(kind: str) -> Policy:
     return POLICIES.get(kind, DEFAULT_POLICY)
 
@@ -185,10 +198,12 @@ def existing(session: Session, keys: Collection[str]) -> dict[str, str]:
     """The status of each of ``keys`` already written (dry runs show what was sent)."""
     found: dict[str, str] = {}
     keys = list(keys)
-    for start in range(0, len(keys), 500):
+    # One statement for a sweep's markers whatever the number of teams (SQLite allows
+    # 32,766 bound parameters; a dry run's every message fits too).
+    for start in range(0, len(keys), 20_000):
         for key, status in session.execute(
             select(OutboxMessage.dedupe_key, OutboxMessage.status).where(
-                OutboxMessage.dedupe_key.in_(keys[start : start + 500])
+                OutboxMessage.dedupe_key.in_(keys[start : start + 20_000])
             )
         ):
             if key is not None:
@@ -257,7 +272,7 @@ def _finish(session: Session, row_id: int, worker: str, values: dict[str, Any]) 
 def mark_sent(session: Session, row_id: int, *, worker: str, now: dt.datetime) -> bool:
     """Record a delivery; False (and nothing changed) when ``worker`` no longer holds the
     lease. Record what depends on the delivery in the same transaction, only when True."""
-    return _finish(session, row_id, worker, {"status": "sent", "sent_at": now, "last_error": None})
+    return _finish(session, row_id, worker, {"status": "sent", "sent_at": now})
 
 
 def reschedule(

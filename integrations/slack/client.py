@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from commands.ports import DeliveryError
@@ -40,15 +41,24 @@ def web_client(
 ) -> AsyncWebClient:
     """An AsyncWebClient that retries a dropped connection and, with ``wait_out_rate_limits``
     (requests a person is waiting on), waits out 429s (``Retry-After``). The delivery engine's
-    sends pass False: a 429 raises at once (``DeliveryError.retry_after``) and the engine
-    reschedules the row instead of sleeping while it holds a lease. ``api_url`` replaces
+    sends pass False: nothing sleeps, a 429 raises at once (``DeliveryError.retry_after``) and
+    the engine reschedules the row instead of sleeping while it holds a lease. ``api_url`` replaces
     https://slack.com/api/ (tests use a fake on loopback)."""
     kwargs: dict[str, object] = {}
     if api_url:
         kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
-    handlers: list[Any] = [AsyncConnectionErrorRetryHandler()]
     if wait_out_rate_limits:
-        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+        handlers: list[Any] = [
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ]
+    else:
+        # One immediate retry of a dropped keep-alive connection; no sleeping at all.
+        handlers = [
+            AsyncConnectionErrorRetryHandler(
+                interval_calculator=FixedValueRetryIntervalCalculator(fixed_internal=0.0)
+            )
+        ]
     return AsyncWebClient(
         token=token,
         retry_handlers=handlers,

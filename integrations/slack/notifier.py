@@ -89,21 +89,26 @@ class SlackNotifier:
         if address.get("response_url"):
             await self._respond(str(address["response_url"]), address, reply, body)
             return
+        channel, user = address.get("channel"), address.get("user")
+        if not address.get("tenant") or not (channel or user):
+            raise DeliveryError(
+                f"a Slack reply address needs a tenant and a channel or user: {address}",
+                permanent=True,
+            )
         client = await self._client(str(address["tenant"]))
-        channel = address.get("channel")
         try:
             if address.get("update_ts") and channel:
                 await client.chat_update(channel=channel, ts=address["update_ts"], **body)
-            elif address.get("ephemeral") and channel:
+            elif address.get("ephemeral") and channel and user:
                 await client.chat_postEphemeral(
                     channel=channel,
-                    user=address["user"],
+                    user=user,
                     thread_ts=address.get("thread_ts"),
                     **body,
                 )
             else:
                 await client.chat_postMessage(
-                    channel=channel or address["user"], thread_ts=address.get("thread_ts"), **body
+                    channel=str(channel or user), thread_ts=address.get("thread_ts"), **body
                 )
         except Exception as exc:
             raise delivery_error(exc) from exc

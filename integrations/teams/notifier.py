@@ -42,9 +42,17 @@ class TeamsNotifier:
         conversation (as a reply to ``reply_to_id`` if given). The conversation's stored
         reference is used when there is one; else one is built from the address (its
         ``service_url`` was checked when the request came in)."""
+        if not address.get("conversation_id"):
+            raise DeliveryError(
+                f"a Teams reply address needs a conversation: {address}", permanent=True
+            )
         conversation_id = str(address["conversation_id"])
         reference = await asyncio.to_thread(self._channel_reference, conversation_id)
         if reference is None:
+            if not address.get("service_url"):
+                raise DeliveryError(
+                    f"no stored reference and no service URL for {conversation_id}", permanent=True
+                )
             reference = {
                 "serviceUrl": address["service_url"],
                 "channelId": "msteams",

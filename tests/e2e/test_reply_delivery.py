@@ -225,3 +225,14 @@ def test_a_second_enqueue_with_the_same_dedupe_key_writes_nothing(db):
         )
         uow.commit()
     assert isinstance(first, int) and second is None
+
+
+def test_a_reply_address_with_nowhere_to_go_fails_at_once_and_is_not_retried(db, slack_api):
+    fake, loop = slack_api
+    row_id = _enqueue(db, platform="slack", address={"tenant": "T1"}, reply=REPLY)
+
+    _deliver_slack(db, fake, loop)
+
+    row = _row(db, row_id)
+    assert row.status == "failed" and "channel or user" in (row.last_error or "")
+    assert fake.calls == []
