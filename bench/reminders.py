@@ -38,7 +38,7 @@ from sqlalchemy import event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from commands.reminders import claim_plan, plan_sweep  # noqa: E402
+from commands.reminders import enqueue_plan, plan_sweep  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.engine import make_engine, normalise_url  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -223,7 +223,7 @@ def measure(db: Database, teams: int) -> dict[str, Any]:
         planned = time.perf_counter() - t0
         n_plan = len(statements)
         t0 = time.perf_counter()
-        won = claim_plan(uow.session, plan, now=NOW)
+        won = enqueue_plan(uow.session, plan, now=NOW)
         uow.commit()
         claimed = time.perf_counter() - t0
         n_claim = len(statements) - n_plan

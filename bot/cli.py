@@ -105,7 +105,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     db = open_database(settings)
     try:
-        run_server(settings, db, host=args.host or settings.host, port=args.port or settings.port)
+        if args.host:
+            settings = settings.with_(host=args.host)
+        run_server(settings, db, port=args.port or settings.port)
     finally:
         db.dispose()
     return 0
@@ -157,7 +159,16 @@ def add_manifest(sub: argparse._SubParsersAction) -> None:
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     from bot.notifiers import build_notifiers
-    from commands.reminders import SweepReport, describe, sweep, worker_id
+    from bot.outbox import DeliveryEngine
+    from commands.reminders import (
+        DIGEST,
+        ESCALATION,
+        NUDGE,
+        SweepReport,
+        describe,
+        sweep,
+        worker_id,
+    )
 
     now = parse_now(args.now)
     db = open_database(settings)
@@ -170,9 +181,14 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
                 "no chat platform is configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
                 "or MICROSOFT_APP_ID); add --dry-run to see what would be sent"
             )
-        return await sweep(
-            db, notifiers, now=now, worker=worker_id(), team_name=args.team, dry_run=args.dry_run
-        )
+        report = await sweep(db, now=now, team_name=args.team, dry_run=args.dry_run)
+        if not args.dry_run:
+            engine = DeliveryEngine(db, notifiers, worker=worker_id(), clock=lambda: now)
+            delivered = await engine.deliver_due(
+                kinds=(NUDGE, DIGEST, ESCALATION), team_id=report.team_id
+            )
+            report.results = delivered.outcomes
+        return report
 
     try:
         report = asyncio.run(run())
@@ -207,7 +223,9 @@ def add_remind(sub: argparse._SubParsersAction) -> None:
 
 
 def add_worker(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("worker", help="run only the scheduler (reminders), no HTTP server")
+    p = sub.add_parser(
+        "worker", help="the scheduler and the delivery engine (everything serve sends), no HTTP"
+    )
     p.set_defaults(func=cmd_worker)
 
 
@@ -273,7 +291,11 @@ def add_export(sub: argparse._SubParsersAction) -> None:
 
 def add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP server (Slack, Teams, health) and scheduler")
-    p.add_argument("--host", help="address to listen on (default 0.0.0.0, JOINEDUP_HOST)")
+    p.add_argument(
+        "--host",
+        help="address to listen on (default JOINEDUP_HOST, else 0.0.0.0; "
+        "127.0.0.1 in Teams' anonymous mode)",
+    )
     p.add_argument("--port", type=int, help="port (default 3978, or PORT)")
     p.set_defaults(func=cmd_serve)
 

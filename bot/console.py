@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
@@ -94,6 +95,8 @@ def run_console(
             platform=CONSOLE,
             now=clock(),
             channel=console_channel(team_name),
+            # Nothing redelivers a console line; the key is for the one claim path.
+            idempotency_key=f"console:{uuid.uuid4()}",
         )
         reply = dispatch(invocation, db.uow)
         errors += 0 if reply.ok else 1

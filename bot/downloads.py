@@ -59,6 +59,10 @@ def summary_link(
     )
 
 
+def _ascii_digits(text: str) -> bool:
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
+
+
 def _forbidden(reason: str) -> web.Response:
     return web.Response(status=403, text=f"This download link {reason}.\n")
 
@@ -72,8 +76,12 @@ def summary_download(
         q = request.query
         team, week_text = q.get("team", ""), q.get("week", "")
         exp, sig = q.get("exp", ""), q.get("sig", "")
-        if not (team.isdigit() and exp.isdigit() and sig and week_text):
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses, and
+        # hmac.compare_digest refuses a non-ASCII str. A stranger's link is a 403, never a 500.
+        if not (_ascii_digits(team) and _ascii_digits(exp) and week_text):
             return _forbidden("is incomplete")
+        if not (sig.isascii() and sig.isalnum() and len(sig) <= 128 and week_text.isascii()):
+            return _forbidden("is not valid")
         team_id, expires = int(team), int(exp)
         key = signing_key(settings)
         if not links.verify(key, team_id=team_id, week=week_text, expires=expires, sig=sig):

@@ -1,11 +1,12 @@
 """The scheduler: APScheduler 3 ticking inside ``joinedup serve`` or ``joinedup worker``.
 
-Each process runs its own ``AsyncIOScheduler`` with an in-memory job store and one
-short interval job. The real schedule (each team's reminder time, timezone, working
-days) lives in our tables, and every message is claimed in the database before it
-is sent, so several replicas on one PostgreSQL send each nudge once and a process
-that was down catches up on its next tick (APScheduler's FAQ warns against sharing
-its own job stores between schedulers).
+Each process runs its own ``AsyncIOScheduler`` with an in-memory job store and two
+short interval jobs. The real schedule (each team's reminder time, timezone, working
+days) lives in our tables. A tick plans what is due and writes it to the outbox (each
+message once, on its dedupe key), then runs the delivery engine (``bot.outbox``), so
+several replicas on one PostgreSQL send each nudge once and a process that was down
+catches up on its next tick (APScheduler's FAQ warns against sharing its own job stores
+between schedulers).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notifiers import build_notifiers
+from bot.outbox import LANES, DeliveryEngine, OutboxWorker
 from bot.settings import Settings
-from bot.weekly_post import post_weekly_summaries
+from bot.weekly_post import enqueue_weekly_summaries
 from commands.ports import Clock, Notifier
 from commands.reminders import describe, sweep, worker_id
 from storage.database import Database
@@ -49,13 +51,23 @@ class Runtime:
     # For the weekly summary's Teams download links (JOINEDUP_PUBLIC_URL, the signing key).
     settings: Settings | None = None
 
+    @property
+    def engine(self) -> DeliveryEngine:
+        return DeliveryEngine(
+            self.db,
+            self.notifiers,
+            worker=self.worker,
+            clock=self.clock,
+            settings=self.settings,
+        )
+
 
 async def reminders_tick(runtime: Runtime) -> None:
-    """One sweep: plan what is due now, claim it, send it (job ``joinedup.reminders``)."""
+    """One sweep: plan what is due now, write it to the outbox, deliver what is due (job
+    ``joinedup.reminders``)."""
     try:
-        report = await sweep(
-            runtime.db, runtime.notifiers, now=runtime.clock(), worker=runtime.worker
-        )
+        report = await sweep(runtime.db, now=runtime.clock())
+        report.results = (await runtime.engine.deliver_due(lanes=LANES)).outcomes
     except Exception:
         log.exception("reminder sweep failed; the next tick tries again")
         return
@@ -65,20 +77,25 @@ async def reminders_tick(runtime: Runtime) -> None:
 
 
 async def weekly_summaries_tick(runtime: Runtime) -> None:
-    """Post each team's weekly summary once, at its day and time (job ``joinedup.weekly``)."""
+    """Write each team's weekly summary once, at its day and time, and deliver what is due
+    (job ``joinedup.weekly``)."""
+
+    def write() -> set[str]:
+        with runtime.db.uow() as uow:
+            won = enqueue_weekly_summaries(uow.session, now=runtime.clock())
+            uow.commit()
+            return won
+
     try:
-        outcomes = await post_weekly_summaries(
-            runtime.db,
-            runtime.notifiers,
-            now=runtime.clock(),
-            settings=runtime.settings,
-            worker=runtime.worker,
-        )
+        written = await asyncio.to_thread(write)
+        report = await runtime.engine.deliver_due(lanes=LANES)
     except Exception:
         log.exception("weekly summary sweep failed; the next tick tries again")
         return
-    for outcome in outcomes:
-        log.info("weekly summary: %s", outcome)
+    if written:
+        log.info("weekly summaries written: %s", ", ".join(sorted(written)))
+    for outcome in report.outcomes:
+        log.info("delivered: %s", outcome)
 
 
 def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
@@ -156,7 +173,9 @@ def install_scheduler(
 
 
 async def run_worker(settings: Settings, db: Database, *, stop: asyncio.Event | None = None) -> int:
-    """``joinedup worker``: the scheduler alone, until SIGINT/SIGTERM (or ``stop``)."""
+    """``joinedup worker``: the scheduler and the delivery engine, no HTTP server, until
+    SIGINT/SIGTERM (or ``stop``). It delivers everything ``serve`` delivers: announcements,
+    replies, nudges, digests, escalations and weekly summaries."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -164,11 +183,17 @@ async def run_worker(settings: Settings, db: Database, *, stop: asyncio.Event | 
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             pass
-    scheduler = start_scheduler(settings, db)
+    notifiers = build_notifiers(settings, db)
+    scheduler = start_scheduler(settings, db, notifiers)
     if scheduler is None:
         return 1
+    delivery = OutboxWorker(
+        db, notifiers, tick_seconds=settings.outbox_tick_seconds, settings=settings
+    )
+    await delivery.start()
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await delivery.stop()
     return 0

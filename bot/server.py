@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.admission import Admission
 from bot.downloads import add_download_routes, summary_link
 from bot.notifiers import build_notifiers
 from bot.outbox import OutboxWorker
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 DB_KEY = web.AppKey("db", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 SLACK_KEY: web.AppKey[JoinedupSlack] = web.AppKey("slack")
+ADMISSION_KEY = web.AppKey("admission", Admission)
+COMMAND_PATHS = ("/slack/events", "/api/messages")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -118,8 +121,15 @@ def build_app(
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[DB_KEY] = db
     app[SETTINGS_KEY] = settings
+    # By default two requests per database connection: one working, one ready behind it.
+    # A command holds a connection for milliseconds, so the wait inside stays far below
+    # Slack's 3 seconds; past it the answer is "busy" at once.
+    limit = settings.max_in_flight or 2 * db.max_connections
+    admission = Admission(limit=limit, paths=COMMAND_PATHS)
+    admission.attach(app)
+    app[ADMISSION_KEY] = admission
     app.router.add_get("/healthz", healthz)
-    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds)
+    outbox = OutboxWorker(db, tick_seconds=settings.outbox_tick_seconds, settings=settings)
     slack = mount_slack(
         app,
         settings,
@@ -142,12 +152,37 @@ def build_app(
     return app
 
 
-def run_server(settings: Settings, db: Database, *, host: str, port: int) -> None:
+def listen_host(settings: Settings) -> str:
+    """``JOINEDUP_HOST`` (or ``--host``) when given; otherwise every interface, except in
+    Teams' anonymous mode (no ``MICROSOFT_APP_ID``: unsigned activities are accepted), which
+    is local-only by construction."""
+    if settings.host:
+        return settings.host
+    return "127.0.0.1" if settings.teams.anonymous else "0.0.0.0"
+
+
+def run_server(settings: Settings, db: Database, *, port: int) -> None:
     app = build_app(settings, db)
+    host = listen_host(settings)
+    if settings.teams.anonymous and not settings.host:
+        log.warning(
+            "Teams anonymous mode (MICROSOFT_APP_ID is not set): listening on 127.0.0.1 only. "
+            "Set MICROSOFT_APP_ID to accept Teams from outside, or JOINEDUP_HOST to listen "
+            "elsewhere anyway."
+        )
+    elif settings.teams.anonymous:
+        log.warning(
+            "Teams anonymous mode on %s, as JOINEDUP_HOST asks: /api/messages accepts "
+            "unsigned activities from whoever can reach it (allowed service URLs only)",
+            host,
+        )
     log.info(
-        "Joinedup listening on http://%s:%d (database %s)",
+        "Joinedup listening on http://%s:%d (database %s, at most %d requests in flight)",
         host,
         port,
         db.engine.url.render_as_string(hide_password=True),
+        app[ADMISSION_KEY].limit,
     )
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    # SIGTERM: aiohttp closes the listening socket, runs on_shutdown (Admission starts
+    # refusing), waits for the running handlers (each commits before it answers), then exits.
+    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=30.0)

@@ -31,12 +31,30 @@ class SlackSettings:
         return "set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
 
 
+# The Bot Framework's documented service URL hosts (the serviceUrl of activities from the
+# public cloud, GCC and the European data boundary): Teams' smba.trafficmanager.net family and
+# the Bot Framework channels' botframework.com hosts. JOINEDUP_TEAMS_SERVICE_URLS replaces it.
+DEFAULT_TEAMS_SERVICE_HOSTS: tuple[str, ...] = (
+    "smba.trafficmanager.net",
+    "*.smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+    "*.botframework.com",
+    "*.botframework.us",
+    "*.botframework.azure.cn",
+)
+
+
 @dataclass(frozen=True)
 class TeamsSettings:
     app_id: str | None = None
     app_password: str | None = None
     tenant_id: str | None = None
     app_type: str = "MultiTenant"
+    # Hosts (``*.`` for any subdomain) an activity's serviceUrl may name; anonymous mode
+    # also accepts loopback URLs (the Bot Framework Emulator, the tests' fake connector).
+    service_hosts: tuple[str, ...] = DEFAULT_TEAMS_SERVICE_HOSTS
 
     @property
     def anonymous(self) -> bool:
@@ -46,8 +64,14 @@ class TeamsSettings:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
-    host: str = "0.0.0.0"
+    # None: not given. ``serve`` then listens on 0.0.0.0, or on 127.0.0.1 alone when Teams
+    # runs in anonymous mode (no MICROSOFT_APP_ID), which must stay local.
+    host: str | None = None
     port: int = 3978
+    # Requests being processed at once (commands, events, activities). Past it the server
+    # answers "busy" at once and saves nothing. None: two per database connection the pool
+    # can hand out (its size plus its overflow: 60 by default).
+    max_in_flight: int | None = None
     public_url: str | None = None
     # Signs download links (Teams summaries); a random one per process if unset.
     secret_key: str | None = None
@@ -76,8 +100,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     port = _get(env, "JOINEDUP_PORT") or _get(env, "PORT") or "3978"
     return Settings(
         database_url=_get(env, "JOINEDUP_DATABASE_URL") or DEFAULT_DATABASE_URL,
-        host=_get(env, "JOINEDUP_HOST") or "0.0.0.0",
+        host=_get(env, "JOINEDUP_HOST"),
         port=int(port),
+        max_in_flight=int(v) if (v := _get(env, "JOINEDUP_MAX_IN_FLIGHT")) else None,
         public_url=_get(env, "JOINEDUP_PUBLIC_URL"),
         secret_key=_get(env, "JOINEDUP_SECRET_KEY"),
         scheduler_tick_seconds=int(_get(env, "JOINEDUP_SCHEDULER_TICK") or "30"),
@@ -96,5 +121,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             app_password=_get(env, "MICROSOFT_APP_PASSWORD"),
             tenant_id=_get(env, "MICROSOFT_APP_TENANT_ID"),
             app_type=_get(env, "MICROSOFT_APP_TYPE") or "MultiTenant",
+            service_hosts=tuple(
+                h.strip().lower()
+                for h in (_get(env, "JOINEDUP_TEAMS_SERVICE_URLS") or "").split(",")
+                if h.strip()
+            )
+            or DEFAULT_TEAMS_SERVICE_HOSTS,
         ),
     )

@@ -33,7 +33,9 @@ class Context:
     announcements: list[Reply] = field(default_factory=list)
 
     @classmethod
-    def load(cls, session: Session, invocation: Invocation) -> Context:
+    def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
+        """``join``: make the actor a member of the team (a first write in a team's channel
+        joins it). Reading commands pass False: they never write."""
         actor = session.get(Person, invocation.person_id)
         if actor is None:
             raise CommandError("I don't know who you are yet; try again in a moment.")
@@ -47,7 +49,7 @@ class Context:
                 tenant=invocation.channel.tenant,
                 channel_id=invocation.channel.channel_id,
             )
-        if team is not None:
+        if team is not None and join:
             people.ensure_member(session, team.id, actor.id)
         return cls(session=session, invocation=invocation, actor=actor, team=team)
 

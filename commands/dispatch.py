@@ -1,10 +1,21 @@
-"""The core's single entry point: an Invocation in, a Reply out, one transaction."""
+"""The core's single entry point: an Invocation in, a Reply out, one transaction.
+
+That transaction holds everything the request changes: the claim of its idempotency key
+(``storage.inbound.claim``), the record, its audit event, the announcements for the other
+platforms and, when the reply cannot ride on the platform's acknowledgement, the reply
+itself as an outbox row. The adapter acknowledges only after it commits, so an
+acknowledged request is never lost, and a redelivered one finds its claim and writes
+nothing (its Reply is marked ``duplicate``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands import handlers as h
@@ -13,7 +24,9 @@ from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
 from commands.reply import Reply, error
+from storage import outbox
 from storage.database import UnitOfWork
+from storage.inbound import claim
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +60,15 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ShowWeeklySummary: summary.show_weekly_summary,
 }
 
+# Commands that only read. They take no claim, join nobody to a team and write nothing
+# (unless their reply must be queued because it cannot ride on the acknowledgement).
+READS: frozenset[type] = frozenset(
+    {a.Show, a.WhoOwns, a.ListRecords, a.ShowTeam, a.Help, a.ShowWeeklySummary}
+)
+
+DUPLICATE = Reply(headline="Already handled.", duplicate=True)
+FAULT = "Something went wrong on my side and nothing was changed. Please try again."
+
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
@@ -57,26 +79,73 @@ def dispatch(invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
 
     Bad input (a CommandError) rolls everything back and returns a short,
     specific, private reply. Anything unexpected is logged with its traceback
-    and the user gets a plain apology, never the traceback.
+    and the user gets a plain apology (marked ``retry``), never the traceback.
     """
     try:
         command = parse(invocation.text)
     except CommandError as exc:
-        return error(exc.message, usage=exc.usage)
+        return _refused(error(exc.message, usage=exc.usage), invocation, uow)
     return run(command, invocation, uow)
 
 
 def run(command: a.Command, invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
+    """Run a typed command (forms build these directly) in one transaction."""
     handler = HANDLERS[type(command)]
+    reads = type(command) in READS
     try:
         with uow() as work:
-            ctx = Context.load(work.session, invocation)
+            if not _claimed(work.session, invocation, reads=reads):
+                return DUPLICATE
+            ctx = Context.load(work.session, invocation, join=not reads)
             reply = handler(command, ctx)
             ctx.write_announcements()
+            _queue_reply(work.session, invocation, reply, ctx)
             work.commit()
             return reply
     except CommandError as exc:
-        return error(exc.message, usage=exc.usage)
+        return _refused(error(exc.message, usage=exc.usage), invocation, uow)
     except Exception:
         log.exception("command failed: %r", command)
-        return error("Something went wrong on my side and nothing was changed. Please try again.")
+        return replace(error(FAULT), retry=True)
+
+
+def _claimed(session: Session, invocation: Invocation, *, reads: bool) -> bool:
+    """Claim the invocation's key in this transaction; False for a redelivery. A read whose
+    reply rides on the acknowledgement writes nothing, so it claims nothing either."""
+    key = invocation.idempotency_key
+    if key is None or (reads and invocation.reply_address is None):
+        return True
+    return claim(session, source=invocation.platform, key=key, now=invocation.now)
+
+
+def _queue_reply(
+    session: Session, invocation: Invocation, reply: Reply, ctx: Context | None
+) -> None:
+    where = invocation.reply_address
+    if where is None:
+        return
+    address = where.for_reply(for_channel=reply.ok and reply.visibility == "channel")
+    if address is None:
+        return
+    outbox.enqueue(
+        session,
+        kind="reply",
+        platform=where.platform,
+        payload=reply.to_dict(),
+        address=address,
+        now=invocation.now,
+        team_id=ctx.team.id if ctx is not None and ctx.team is not None else invocation.team_id,
+    )
+
+
+def _refused(reply: Reply, invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
+    """A refusal (bad input, not allowed) writes nothing, except when its reply must be
+    queued: then the claim and the reply row commit together."""
+    if invocation.reply_address is None or not invocation.reply_address.refusals:
+        return reply
+    with uow() as work:
+        if not _claimed(work.session, invocation, reads=False):
+            return DUPLICATE
+        _queue_reply(work.session, invocation, reply, None)
+        work.commit()
+    return reply

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import replace
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, help_reply_lines, usage_line
+from commands.language import CommandError, help_reply_lines, need_text, usage_line
 from commands.presenting import (
     commitment_buttons,
     commitment_fields,
@@ -158,10 +159,11 @@ def _decision_reply(ctx: Context, d: Decision, headline: str) -> Reply:
 
 def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
     team = ctx.require_team()
+    text = need_text(cmd.text, "The decision", "decision")  # a form's text is not parsed
     decision = Decision(
         team_id=team.id,
         number=next_number(ctx.session, team.id, "D"),
-        text=cmd.text,
+        text=text,
         rationale=cmd.rationale,
         decided_by_id=ctx.actor.id,
         department_id=ctx.actor.department_id,
@@ -224,6 +226,7 @@ def supersede_decision(cmd: a.SupersedeDecision, ctx: Context) -> Reply:
 
 def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
     team = ctx.require_team()
+    cmd = replace(cmd, text=need_text(cmd.text, "The commitment", "commit"))
     owner = ctx.resolve_owner(cmd.owner, usage=usage_line("commit"))
     due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
     commitment = Commitment(

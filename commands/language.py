@@ -160,6 +160,12 @@ def is_owner_token(token: str) -> bool:
     )
 
 
+def need_text(text: str, what: str, verb: str) -> str:
+    """``text`` stripped; a CommandError when it is empty or longer than ``MAX_TEXT``. The
+    parser and the handlers of typed commands (forms) both check with it."""
+    return _need(text, what, verb)
+
+
 def _need(text: str, what: str, verb: str) -> str:
     text = text.strip()
     if not text:

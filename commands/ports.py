@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 from commands.reply import Reply
 
@@ -25,6 +25,14 @@ class Notifier(Protocol):
     platform: str
 
     async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None: ...
+
+    async def deliver_reply(self, *, address: dict[str, Any], reply: Reply) -> None:
+        """Answer a person's own request after its acknowledgement (an outbox row of kind
+        "reply"). ``address`` is platform-specific, written by the adapter that took the
+        request: Slack ``{"tenant", "channel", "thread_ts", "user", "ephemeral",
+        "update_ts", "response_url"}``; Teams ``{"tenant", "conversation_id",
+        "service_url", "reply_to_id", "update_activity_id"}``."""
+        ...
 
     async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
         """Direct message; False when this platform has no way to reach the person."""

@@ -65,9 +65,16 @@ class Reply:
     ref: str | None = None
     link: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The request was handled before (a redelivery): nothing was written, nothing to show.
+    duplicate: bool = False
+    # Nothing was saved because of a fault on our side: the platform may retry the request.
+    retry: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The message as stored (an outbox row): the request's flags are not part of it."""
+        raw = asdict(self)
+        del raw["duplicate"], raw["retry"]
+        return raw
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Reply:

@@ -53,10 +53,24 @@ def save_reference(
     reference: dict[str, Any],
     person_id: int | None,
     now: dt.datetime,
+    update: bool = True,
 ) -> ConversationReference:
-    """Insert or refresh the reference of one conversation (safe when two requests race)."""
+    """Insert or refresh the reference of one conversation (safe when two requests race).
+    Nothing is written when nothing changed; with ``update=False`` an existing row is
+    never changed (only a new conversation is stored)."""
 
     def refresh(row: ConversationReference) -> ConversationReference:
+        if not update:
+            return row
+        unchanged = (
+            row.service_url == service_url
+            and row.reference == reference
+            and (conversation_type is None or row.conversation_type == conversation_type)
+            and (tenant is None or row.tenant == tenant)
+            and (person_id is None or row.person_id == person_id)
+        )
+        if unchanged:
+            return row
         row.conversation_type = conversation_type or row.conversation_type
         row.tenant = tenant or row.tenant
         row.service_url = service_url

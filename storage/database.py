@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, make_session_factory
+from storage.engine import READ_ONLY, make_engine, make_session_factory
 from storage.migrate import ensure_schema
 
 
@@ -46,13 +46,23 @@ class Database:
 
     def __init__(self, url: str, *, migrate: bool = True, pool_size: int = 10) -> None:
         self.url = url
+        # Connections the pool hands out at most: its size plus its overflow (storage.engine).
+        self.max_connections = pool_size * 3
         self.engine: Engine = make_engine(url, pool_size=pool_size)
         if migrate:
             ensure_schema(self.engine)
         self.sessions = make_session_factory(self.engine)
+        self._read_sessions = make_session_factory(
+            self.engine.execution_options(**{READ_ONLY: True})
+        )
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for reading only (it is never committed): on SQLite it runs beside
+        the writer instead of queueing for the write lock."""
+        return UnitOfWork(self._read_sessions)
 
     def dispose(self) -> None:
         self.engine.dispose()

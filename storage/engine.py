@@ -9,6 +9,8 @@ with "database is locked" without waiting for the busy timeout).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
+# Execution option of a read-only engine (``Database.reader``): on SQLite its transactions
+# begin DEFERRED, beside the writer, instead of taking the write lock.
+READ_ONLY = "joinedup_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -46,7 +51,11 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT_S,
+                "check_same_thread": False,
+                "factory": _writer_class(database),
+            },
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
@@ -59,6 +68,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
     )
+
+
+def _writer_class(database: str) -> type[_QueuedWriter]:
+    """A ``_QueuedWriter`` class of its own per engine (per ``database``), so that two
+    databases in one process (two tests', say) never queue behind each other."""
+    return type("QueuedWriter", (_QueuedWriter,), {"_turns": threading.Lock()})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -76,7 +91,62 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            # A reader (``Database.reader``): WAL lets it run beside the writer, on the
+            # snapshot of its first read, without taking the write lock or the queue.
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi = conn.connection.dbapi_connection
+        if isinstance(dbapi, _QueuedWriter):
+            dbapi.take_turn()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(dbapi, _QueuedWriter):
+                dbapi.end_turn()
+            raise
+
+
+class _QueuedWriter(sqlite3.Connection):
+    """A SQLite connection that queues for the write lock inside this process.
+
+    SQLite's own lock makes a waiting connection poll with sleeps that grow to 100 ms (its
+    busy handler), so under concurrent commands the lock sits idle while the waiters sleep.
+    Waiting on a lock of our own instead hands it over the moment the holder commits. The
+    turn is taken at BEGIN and given back after the real COMMIT or ROLLBACK; other processes
+    on the same file still wait on SQLite's lock (and the busy timeout).
+    """
+
+    _turns = threading.Lock()
+    _holding = False
+
+    def take_turn(self) -> None:
+        # Bounded like SQLite's own wait: past it, BEGIN IMMEDIATE decides (and fails with
+        # "database is locked" after the busy timeout, as it would without the queue).
+        self._holding = type(self)._turns.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+
+    def end_turn(self) -> None:
+        if self._holding:
+            self._holding = False
+            type(self)._turns.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

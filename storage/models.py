@@ -294,57 +294,41 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(Base):
-    """A claim on one scheduled message: a nudge, a digest, an escalation, a weekly summary.
-
-    Unique per kind, subject and local day, so that several schedulers (replicas)
-    send each one once: the row is inserted (claimed) and committed before the
-    message is sent, then marked sent or failed.
-    """
-
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        UniqueConstraint("kind", "subject", "local_day"),
-        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
-    # "owner_nudge", "channel_digest", "escalation", "weekly_summary".
-    kind: Mapped[str] = mapped_column(String(30))
-    # What it is about: "person:12", "channel:3", "commitment:45", "team:2".
-    subject: Mapped[str] = mapped_column(String(100))
-    local_day: Mapped[dt.date] = mapped_column(Date)
-    # "claimed", "sent", "failed".
-    status: Mapped[str] = mapped_column(String(20), default="claimed")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-
-
 class OutboxMessage(Base):
-    """A message to deliver to a channel later (cross-platform announcement), written in the
-    same transaction as the change it announces; delivered, then marked sent."""
+    """One message that leaves the bot later, whatever its kind: a cross-platform
+    announcement, a reply posted after the acknowledgement, a nudge, a digest, an escalation,
+    a weekly summary. Written in the transaction that decides it (``storage.outbox.enqueue``),
+    leased one row at a time by a delivery worker, sent, then marked sent (see
+    ``storage.outbox`` for the states and ``bot.delivery`` for the loop)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    channel_link_id: Mapped[int] = mapped_column(ForeignKey("channel_links.id"))
-    platform: Mapped[str] = mapped_column(String(20))
+    # "announcement", "reply", "owner_nudge", "channel_digest", "escalation", "weekly_summary".
     kind: Mapped[str] = mapped_column(String(30), default="announcement")
+    # "slack", "teams", or "any" (a person, reached on whichever platform knows them).
+    platform: Mapped[str] = mapped_column(String(20))
+    # The target: a channel link, a person, or a platform reply address (``address``).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
+    channel_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_links.id"), default=None
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    address: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     payload: Mapped[dict[str, Any]] = mapped_column()
-    # "pending", "sending", "sent", "failed".
+    # "pending", "sending" (leased), "sent", "failed" (for good), "expired" (past deadline).
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before: when the row may next be leased (a lease's end while "sending").
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    leased_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+    leased_by: Mapped[str | None] = mapped_column(String(100), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Written once across replicas: e.g. "owner_nudge:person:12:2026-11-30".
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    # Not worth sending after this (the end of the team's local day for a nudge).
+    deadline: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 

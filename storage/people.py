@@ -180,6 +180,17 @@ def resolve_identity(
     return _insert_or_find(session, create, find)
 
 
+def profile_current(
+    person: Person, *, display_name: str | None, email: str | None, timezone: str | None
+) -> bool:
+    """Whether ``resolve_identity`` would change nothing on ``person`` for this profile."""
+    return (
+        (not display_name or person.display_name == display_name)
+        and (not email or bool(person.email))
+        and (not timezone or bool(person.timezone))
+    )
+
+
 def _take_profile(
     session: Session,
     person: Person,

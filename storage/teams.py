@@ -43,8 +43,16 @@ def channel_link(
 def team_for_channel(
     session: Session, *, platform: str, tenant: str, channel_id: str
 ) -> Team | None:
-    link = channel_link(session, platform=platform, tenant=tenant, channel_id=channel_id)
-    return session.get(Team, link.team_id) if link else None
+    return session.scalars(
+        select(Team)
+        .join(ChannelLink, ChannelLink.team_id == Team.id)
+        .where(
+            ChannelLink.platform == platform,
+            ChannelLink.tenant == tenant,
+            ChannelLink.channel_id == channel_id,
+        )
+        .limit(1)
+    ).first()
 
 
 def links_of_team(session: Session, team_id: int) -> list[ChannelLink]:

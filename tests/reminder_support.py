@@ -7,7 +7,9 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
+from bot.outbox import DeliveryEngine
 from commands.ports import Notifier
 from commands.reminders import SweepReport, sweep
 from commands.reply import Reply
@@ -40,6 +42,11 @@ class RecordingNotifier:
         self._maybe_fail()
         with self._lock:
             self.posts.append((channel_id, reply))
+
+    async def deliver_reply(self, *, address: dict[str, Any], reply: Reply) -> None:
+        self._maybe_fail()
+        with self._lock:
+            self.posts.append((str(address.get("channel")), reply))
 
     async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
         if person_id in self.unreachable:
@@ -79,11 +86,20 @@ def run_sweep(
     team_name: str | None = None,
     dry_run: bool = False,
 ) -> SweepReport:
+    """One reminder sweep at ``now`` (plan and write), then the delivery engine at ``now``:
+    what ``joinedup remind`` does."""
     if isinstance(notifiers, RecordingNotifier):
         notifiers = {notifiers.platform: notifiers}
-    return asyncio.run(
-        sweep(db, notifiers, now=now, worker=worker, team_name=team_name, dry_run=dry_run)
-    )
+    chosen = notifiers
+
+    async def run() -> SweepReport:
+        report = await sweep(db, now=now, team_name=team_name, dry_run=dry_run)
+        if not dry_run:
+            engine = DeliveryEngine(db, chosen, worker=worker, clock=lambda: now)
+            report.results = (await engine.deliver_due(team_id=report.team_id)).outcomes
+        return report
+
+    return asyncio.run(run())
 
 
 def refs(reply: Reply) -> list[str]:

@@ -1,48 +1,59 @@
 """Joinedup's Slack app: a bolt ``AsyncApp`` whose listeners translate Slack into
 Invocations for the command core and render its Replies as Block Kit.
 
-Slack's three seconds: every listener acknowledges first and then does the database work.
-bolt (``process_before_response=False``, the default) sends the HTTP response as soon as
-``ack()`` is called and lets the listener carry on; events are acknowledged by bolt before
-the listener runs. The one exception is the log form's submission, whose answer
-(close, or show the errors) depends on the result: it waits up to ``SUBMIT_WAIT`` seconds
-for the core and otherwise closes the form and finishes in the background.
+Commit before acknowledging. The app runs with ``process_before_response=True``: bolt sends
+the HTTP response only when the listener returns, so each listener runs the core (in a
+thread) and the record is committed BEFORE Slack gets its 200. Slack's three seconds: a
+command is milliseconds of database work, and the server caps the requests in flight
+(``bot.server``) so that the wait stays far below that; past the cap Slack is told at once
+that we are busy and nothing is saved.
 
-Retries: each write is guarded by an ``InboundEvent`` claim committed in the same
-transaction as the record (see ``_run``), so a retried event, a double-delivered
-interaction or a replayed slash command writes nothing the second time.
+Where the answer goes: a slash command's reply rides in the acknowledgement itself
+(``ack(response_type=..., blocks=..., text=...)``); a form's errors ride in its
+acknowledgement too. Anything that cannot (the reply to an app_mention, to a reaction, a
+button's in-place update, the log form's thread post, a DM) is written by ``dispatch`` as an
+outbox row in the record's own transaction (``Invocation.reply_address``) and delivered by
+the delivery engine.
+
+Retries: every Invocation carries an idempotency key (event id, trigger id, view id, action
+ts, or a hash of the signed body), claimed by ``commands.dispatch`` in the same transaction
+as the record, so a retried event, a double-delivered interaction or a replayed slash
+command writes nothing the second time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from commands import actions as a
 from commands.capture import channel_today, log_command, reaction_kind, suggestion_for
-from commands.dispatch import dispatch
+from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.home import show_home
-from commands.invocation import ChannelRef, Invocation
-from commands.language import CommandError
+from commands.invocation import ChannelRef, Invocation, ReplyAddress
 from commands.reply import Reply
 from integrations.slack import blocks as bk
 from integrations.slack.client import web_client
 from integrations.slack.notifier import SlackNotifier, TokenSource, single_token
 from integrations.slack.people import MENTION, PLATFORM, SlackPeople, normalise_text
-from storage.database import Database, UnitOfWork
+from storage.database import Database
 from storage.inbound import claim
 from storage.models import utcnow
 
@@ -73,7 +84,6 @@ BOT_SCOPES = (
     "files:write",
     "app_mentions:read",
 )
-SUBMIT_WAIT = 2.0  # seconds of Slack's three that a form submission waits for the core
 
 # The lead wires the weekly summary's spreadsheet: (team id, ISO week) -> (filename, bytes).
 SummaryFile = Callable[[int, str], tuple[str, bytes]]
@@ -96,34 +106,21 @@ class SlackConfig:
         return bool(self.client_id and self.client_secret)
 
 
-class AlreadyHandled(CommandError):
-    """Raised inside the unit of work when its InboundEvent claim was taken before."""
-
-    def __init__(self) -> None:
-        super().__init__("Already handled.")
+class RetryLater(Exception):
+    """Nothing was saved because of a fault on our side: answer 500 so that Slack retries."""
 
 
-class _ClaimingUnitOfWork(UnitOfWork):
-    """A unit of work that first claims ``(source, key)``: the claim commits with the record,
-    or rolls back with it (a crash or an error leaves the retry free to try again)."""
+def body_hash(request: Any) -> str:
+    """The fallback idempotency key: a hash of the signed body (the same bytes when Slack
+    delivers the same request again)."""
+    raw = getattr(request, "raw_body", "") or ""
+    return hashlib.sha256(raw.encode() if isinstance(raw, str) else raw).hexdigest()
 
-    def __init__(self, db: Database, source: str, key: str, seen: list[bool]) -> None:
-        super().__init__(db.sessions)
-        self.source, self.key, self.seen = source, key, seen
 
-    def __enter__(self) -> UnitOfWork:
-        super().__enter__()
-        try:
-            fresh = claim(self.session, source=self.source, key=self.key)
-        except BaseException:
-            self.session.close()
-            raise
-        if not fresh:
-            self.session.rollback()
-            self.session.close()
-            self.seen.append(True)
-            raise AlreadyHandled()
-        return self
+def _response_type(reply: Reply) -> str:
+    """A record for the channel (its author is in the headline); help, lists and errors for
+    the user alone."""
+    return "in_channel" if reply.ok and reply.visibility == "channel" else "ephemeral"
 
 
 class JoinedupSlack:
@@ -146,6 +143,8 @@ class JoinedupSlack:
         self.on_change = on_change
         self.clock = clock
         self.people = SlackPeople(db)
+        self._verifier = SignatureVerifier(config.signing_secret)
+        self._tasks: set[asyncio.Future[None]] = set()
         self.client = web_client(token=config.bot_token, api_url=config.api_url)
         if config.oauth:
             # slack-sdk's SQLAlchemy stores need sqlalchemy[asyncio]: imported in OAuth mode only.
@@ -158,6 +157,7 @@ class JoinedupSlack:
             self.bolt = AsyncApp(
                 signing_secret=config.signing_secret,
                 client=self.client,
+                process_before_response=True,
                 oauth_settings=AsyncOAuthSettings(
                     client_id=config.client_id,
                     client_secret=config.client_secret,
@@ -175,6 +175,7 @@ class JoinedupSlack:
             self.bolt = AsyncApp(
                 signing_secret=config.signing_secret,
                 client=self.client,  # the client holds the token
+                process_before_response=True,
             )
             tokens = single_token(config.bot_token)
         self.notifier = SlackNotifier(db=db, tokens=tokens, api_url=config.api_url)
@@ -195,10 +196,28 @@ class JoinedupSlack:
             app.router.add_get(REDIRECT_PATH, self._handle_redirect)
 
     async def _handle_events(self, request: web.Request) -> web.Response:
-        # bolt verifies the signature and timestamp (401 when either is wrong).
-        return await to_aiohttp_response(
-            await self.bolt.async_dispatch(await to_bolt_request(request))
-        )
+        # Verify the signature and timestamp here, before anything parses the body: an
+        # unsigned request is a 401 and its body is never logged (bolt's own check logs the
+        # whole body of a badly signed request at INFO). bolt checks again; it then passes.
+        body = await request.read()
+        if not self._verified(request, body):
+            return web.Response(status=401, text="invalid signature\n")
+        try:
+            bolt_request = await to_bolt_request(request)
+            response = await self.bolt.async_dispatch(bolt_request)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # Signed by Slack but not a body we can read (bad JSON, a payload that is not
+            # an object, ...): the sender's mistake, a 400, and nothing written.
+            log.info("Slack: unreadable signed request (%s)", type(exc).__name__)
+            return web.Response(status=400, text="malformed request\n")
+        return await to_aiohttp_response(response)
+
+    def _verified(self, request: web.Request, body: bytes) -> bool:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not timestamp.isascii() or not timestamp.isdigit() or not signature.isascii():
+            return False
+        return self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
     async def _handle_install(self, request: web.Request) -> web.Response:
         assert self.bolt.oauth_flow is not None
@@ -227,11 +246,22 @@ class JoinedupSlack:
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("app_mention")(self.on_mention)
+        app.error(self.on_error)
+
+    async def on_error(self, error: Exception) -> BoltResponse:
+        """A listener that raised. A payload missing what Slack always sends is a 400 (the
+        sender's fault, nothing written); a fault of ours (``RetryLater``, the database down)
+        is a 500, so that Slack retries an event and nothing acknowledged is lost."""
+        if isinstance(error, KeyError | TypeError | ValueError | AttributeError):
+            log.info("Slack: malformed payload (%s: %s)", type(error).__name__, error)
+            return BoltResponse(status=400, body="malformed request")
+        if not isinstance(error, RetryLater):
+            log.error("Slack listener failed", exc_info=error)
+        return BoltResponse(status=500, body="")
 
     async def on_command(
-        self, ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any
+        self, ack: Any, command: dict[str, Any], client: AsyncWebClient, request: Any
     ) -> None:
-        await ack()  # within Slack's 3 seconds; the work below runs after the response
         verb = SLASH_COMMANDS.get(command.get("command", ""), "")
         text = (command.get("text") or "").strip()
         line = f"{verb} {text}".strip() if verb else (text or "help")
@@ -243,24 +273,29 @@ class JoinedupSlack:
             text=line,
             channel_id=command.get("channel_id"),
             channel_name=command.get("channel_name"),
+            # Slash commands carry no id of their own; the trigger id is unique per use.
+            key=f"command:{command.get('trigger_id') or body_hash(request)}",
         )
-        # Slash commands carry no id of their own; the trigger id is unique per use.
-        key = command.get("trigger_id")
-        reply = await self._run(invocation, ("slack-command", key) if key else None)
-        if reply is not None:
-            await self._answer(
-                client,
-                reply,
-                team_id=team_id,
-                channel=command.get("channel_id"),
-                user=command["user_id"],
-                respond=respond,
-            )
+        reply = await self._run(invocation)
+        # Slack's 3 seconds: this listener runs before the response (process_before_response),
+        # so the record above is committed before this ack; the reply travels in the ack.
+        if reply.duplicate:
+            await ack()
+            return
+        summary = reply.data.get("summary")
+        if reply.ok and isinstance(summary, dict) and self.summary_file:
+            await ack()  # the spreadsheet (a read: nothing to lose) follows as a file
+            channel = command.get("channel_id")
+            if channel:
+                self._background(
+                    self._share_summary(client, reply, summary=summary, channel=channel)
+                )
+            return
+        await ack(response_type=_response_type(reply), **bk.message(reply))
 
     async def on_shortcut(
         self, ack: Any, shortcut: dict[str, Any], client: AsyncWebClient, context: Any
     ) -> None:
-        await ack()
         kind = "decision" if shortcut["callback_id"] == bk.SHORTCUT_DECISION else "commitment"
         source = shortcut.get("message") or {}
         await self._open_log_form(
@@ -271,6 +306,7 @@ class JoinedupSlack:
             channel=shortcut["channel"]["id"],
             source=source,
         )
+        await ack()
 
     async def _open_log_form(
         self,
@@ -309,8 +345,6 @@ class JoinedupSlack:
     async def on_log_submitted(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SUBMIT_WAIT
         meta = json.loads(view.get("private_metadata") or "{}")
         kind = meta.get("kind", "decision")
         values = view["state"]["values"]
@@ -318,50 +352,47 @@ class JoinedupSlack:
         def value(block: str, key: str = "value") -> str:
             return str((values.get(block, {}).get("value") or {}).get(key) or "").strip()
 
-        text = value(bk.TEXT_BLOCK)
+        text = " ".join(value(bk.TEXT_BLOCK).split())
         if not text:
             await ack(response_action="errors", errors={bk.TEXT_BLOCK: f"Say what the {kind} is."})
             return
+        # The form's fields become a typed command: nothing is turned back into command
+        # text to be parsed again (a rationale saying "because", a text ending "by hand").
+        command: a.Command
+        label = kind
         if kind == "decision":
-            rationale = value(bk.RATIONALE_BLOCK)
-            line = f"decision {text}" + (f" because {rationale}" if rationale else "")
+            rationale = " ".join(value(bk.RATIONALE_BLOCK).split()) or None
+            command = a.LogDecision(text=text, rationale=rationale)
         else:
             owner = value(bk.OWNER_BLOCK, "selected_user")
             if not owner:
                 await ack(response_action="errors", errors={bk.OWNER_BLOCK: "Who owns it?"})
                 return
-            due = value(bk.DUE_BLOCK, "selected_date")
-            line = f"commit <@{owner}> {text}" + (f" by {due}" if due else "")
+            due = value(bk.DUE_BLOCK, "selected_date") or None
+            command = a.LogCommitment(owner=f"<@{owner}>", text=text, when=due)
+            label = f"commitment (log form) <@{owner}>"  # resolves the owner's mention
         user_id = body["user"]["id"]
         team_id = meta.get("team") or body["team"]["id"]
+        channel = meta.get("channel")
         invocation = await self._invocation(
             client,
             team_id=team_id,
             user_id=user_id,
-            text=line,
-            channel_id=meta.get("channel"),
+            text=label,
+            channel_id=channel,
             source_link=meta.get("permalink"),
+            key=f"view:{view['id']}",
+            # The record goes under the message it came from; a refusal rides on the ack
+            # (the form shows it), so only a logged record is queued.
+            reply_to=self._address(
+                team_id, channel=channel, user=user_id, thread_ts=meta.get("thread")
+            ),
+            refusals_queued=False,
         )
-        work = asyncio.ensure_future(self._run(invocation, ("slack-view", view["id"])))
-        try:
-            reply = await asyncio.wait_for(
-                asyncio.shield(work), timeout=max(0.1, deadline - loop.time())
-            )
-        except TimeoutError:
-            # Slack's 3 seconds are nearly up: close the form and finish in the background.
-            await ack()
-            reply = await work
-            if reply is not None:
-                await self._answer(
-                    client,
-                    reply,
-                    team_id=team_id,
-                    channel=meta.get("channel"),
-                    user=user_id,
-                    thread_ts=meta.get("thread"),
-                )
-            return
-        if reply is not None and not reply.ok:
+        reply = await self._run(invocation, command)
+        if reply.retry:
+            raise RetryLater()
+        if not reply.ok and not reply.duplicate:
             block = (
                 bk.OWNER_BLOCK
                 if "who" in reply.headline.lower() and kind == "commitment"
@@ -369,16 +400,7 @@ class JoinedupSlack:
             )
             await ack(response_action="errors", errors={block: reply.headline[:150]})
             return
-        await ack()
-        if reply is not None:
-            await self._answer(
-                client,
-                reply,
-                team_id=team_id,
-                channel=meta.get("channel"),
-                user=user_id,
-                thread_ts=meta.get("thread"),
-            )
+        await ack()  # committed (or a resubmission already logged): close the form
 
     async def on_button(
         self,
@@ -386,19 +408,48 @@ class JoinedupSlack:
         body: dict[str, Any],
         action: dict[str, Any],
         client: AsyncWebClient,
-        respond: Any,
     ) -> None:
-        await ack()
         press = bk.read_button(action)
         command = press.command
         if action.get("type") == "users_select":
             if not action.get("selected_user"):
+                await ack()
                 return
             command += f" <@{action['selected_user']}>"
         user_id = body["user"]["id"]
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         container = body.get("container") or {}
         channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        response_url = body.get("response_url")
+        on_home = container.get("type") == "view"
+        source = body.get("message") or {}
+        one_record = sum(1 for b in source.get("blocks", []) if b.get("type") == "actions") <= 1
+        private: dict[str, Any]
+        if response_url:
+            private = {"tenant": team_id, "user": user_id, "response_url": response_url}
+        elif channel_id and not on_home:
+            private = self._address(team_id, channel=channel_id, user=user_id, ephemeral=True)
+        else:
+            private = self._address(team_id, channel=None, user=user_id)  # the app's DM
+        public: dict[str, Any] | None
+        if on_home:
+            public = None  # the home page is published again below
+        elif not container.get("is_ephemeral") and one_record and container.get("message_ts"):
+            # The record's own message: show its new state in place.
+            public = {
+                **(
+                    private
+                    if response_url
+                    else self._address(team_id, channel=channel_id, user=user_id)
+                ),
+                "update_ts": str(container["message_ts"]),
+            }
+        else:
+            public = (
+                dict(private)
+                if response_url
+                else self._address(team_id, channel=channel_id, user=user_id)
+            )
         invocation = await self._invocation(
             client,
             team_id=team_id,
@@ -406,30 +457,16 @@ class JoinedupSlack:
             text=command,
             channel_id=channel_id,
             team=press.team_id,
+            key=f"action:{user_id}:{action.get('action_id')}:{action.get('action_ts')}",
+            reply_to=ReplyAddress(platform=PLATFORM, address=public, private=private),
         )
-        key = f"{user_id}:{action.get('action_id')}:{action.get('action_ts')}"
-        reply = await self._run(invocation, ("slack-action", key))
-        if reply is None:
-            return
-        if container.get("type") == "view":
-            await self._publish_home(client, team_id=team_id, user_id=user_id)
-            if not reply.ok:
-                await self._post(client, channel=user_id, reply=reply)  # the app's DM
-            return
-        if not reply.ok:
-            await self._answer(
-                client, reply, team_id=team_id, channel=channel_id, user=user_id, respond=respond
-            )
-            return
-        source = body.get("message") or {}
-        one_record = sum(1 for b in source.get("blocks", []) if b.get("type") == "actions") <= 1
-        if container.get("is_ephemeral") or not one_record or not channel_id:
-            await respond(replace_original=False, **bk.message(reply))
-            return
-        # The record's own message: show its new state in place.
-        await client.chat_update(
-            channel=channel_id, ts=str(container.get("message_ts")), **bk.message(reply)
-        )
+        reply = await self._run(invocation)
+        if reply.retry:
+            raise RetryLater()
+        await ack()
+        if on_home and not reply.duplicate:
+            # The home page shows the new state (a view, not a record: nothing to lose).
+            self._background(self._publish_home(client, team_id=team_id, user_id=user_id))
 
     async def on_suggestion_taken(
         self,
@@ -477,7 +514,8 @@ class JoinedupSlack:
         )
         if found is None:
             return
-        # One suggestion per message, whatever Slack retries: claimed before it is posted.
+        # A hint, not a record: one per message whatever Slack retries, claimed before it
+        # is posted (a hint lost to a crash in between is not worth a second one).
         if not await asyncio.to_thread(
             self._claim, "slack-suggestion", f"{team_id}:{channel}:{ts}"
         ):
@@ -517,19 +555,17 @@ class JoinedupSlack:
             text=line,
             channel_id=channel,
             source_link=await self._permalink(client, channel, ts),
-        )
-        # Per message and kind: a retried event, or a second person adding the same
-        # reaction, logs nothing more.
-        reply = await self._run(invocation, ("slack-reaction", f"{team_id}:{channel}:{ts}:{kind}"))
-        if reply is not None:
-            await self._answer(
-                client,
-                reply,
-                team_id=team_id,
+            # Per message and kind: a retried event, or a second person adding the same
+            # reaction, logs nothing more.
+            key=f"reaction:{team_id}:{channel}:{ts}:{kind}",
+            reply_to=self._address(
+                team_id,
                 channel=channel,
                 user=event["user"],
                 thread_ts=source.get("thread_ts") or ts,
-            )
+            ),
+        )
+        await self._run_event(invocation)
 
     async def on_mention(
         self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
@@ -544,16 +580,19 @@ class JoinedupSlack:
             user_id=event["user"],
             text=text.strip() or "help",
             channel_id=event["channel"],
-        )
-        reply = await self._run(invocation, ("slack-event", body.get("event_id") or event["ts"]))
-        if reply is not None:
-            await self._answer(
-                client,
-                reply,
-                team_id=team_id,
+            key=f"event:{body.get('event_id') or event['ts']}",
+            reply_to=self._address(
+                team_id,
                 channel=event["channel"],
                 user=event["user"],
                 thread_ts=event.get("thread_ts"),
+            ),
+        )
+        reply = await self._run_event(invocation)
+        summary = reply.data.get("summary")
+        if reply.ok and isinstance(summary, dict) and self.summary_file and not reply.duplicate:
+            self._background(
+                self._share_summary(client, reply, summary=summary, channel=event["channel"])
             )
 
     async def on_home_opened(
@@ -565,6 +604,23 @@ class JoinedupSlack:
 
     # --- the road to the core and back ----------------------------------------------------
 
+    @staticmethod
+    def _address(
+        tenant: str,
+        *,
+        channel: str | None,
+        user: str,
+        thread_ts: str | None = None,
+        ephemeral: bool = False,
+    ) -> dict[str, Any]:
+        return {
+            "tenant": tenant,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "user": user,
+            "ephemeral": ephemeral,
+        }
+
     async def _invocation(
         self,
         client: AsyncWebClient,
@@ -573,9 +629,12 @@ class JoinedupSlack:
         user_id: str,
         text: str,
         channel_id: str | None,
+        key: str,
         channel_name: str | None = None,
         source_link: str | None = None,
         team: int | None = None,
+        reply_to: dict[str, Any] | ReplyAddress | None = None,
+        refusals_queued: bool = True,
     ) -> Invocation:
         normalised, mentioned = normalise_text(text)
         persons = await self.people.resolve(client, team_id, [user_id, *mentioned])
@@ -591,6 +650,20 @@ class JoinedupSlack:
             if channel_id
             else None
         )
+        address: ReplyAddress | None
+        if isinstance(reply_to, dict):
+            # A record for the channel (its author is in the headline); help, lists and
+            # errors for the user alone.
+            address = ReplyAddress(
+                platform=PLATFORM,
+                address=reply_to,
+                private={**reply_to, "ephemeral": True} if reply_to.get("channel") else reply_to,
+                refusals=refusals_queued,
+            )
+        elif reply_to is not None:
+            address = replace(reply_to, refusals=refusals_queued)
+        else:
+            address = None
         return Invocation(
             text=normalised,
             person_id=persons[user_id],
@@ -600,28 +673,41 @@ class JoinedupSlack:
             team_id=team,
             mentions={f"<@{u}>": persons[u] for u in mentioned},
             source_link=source_link,
+            idempotency_key=key,
+            reply_address=address,
         )
 
-    async def _run(self, invocation: Invocation, once: tuple[str, str] | None) -> Reply | None:
-        """Dispatch in a worker thread; None when ``once`` (source, key) was handled before."""
-
-        def work() -> Reply | None:
-            if once is None:
-                return dispatch(invocation, self.db.uow)
-            seen: list[bool] = []
-            reply = dispatch(
-                invocation, lambda: _ClaimingUnitOfWork(self.db, once[0], once[1], seen)
-            )
-            return None if seen else reply
-
-        reply = await asyncio.to_thread(work)
-        if self.on_change is not None:
+    async def _run(self, invocation: Invocation, command: a.Command | None = None) -> Reply:
+        """Dispatch in a worker thread (``command``: a form's typed command, run as it is):
+        the claim, the record and any queued reply commit together before this returns."""
+        if command is None:
+            reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
+        else:
+            reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
+        if self.on_change is not None and not reply.duplicate:
             self.on_change()
         return reply
 
-    def _read(self, query: Callable[..., Any], **kwargs: Any) -> Any:
-        with self.db.uow() as uow:
-            return query(uow.session, **kwargs)
+    async def _run_event(self, invocation: Invocation) -> Reply:
+        """An event's command: a fault of ours raises, so the event gets a 500 and Slack
+        delivers it again (its retry is deduplicated by the event id's claim)."""
+        reply = await self._run(invocation)
+        if reply.retry:
+            raise RetryLater()
+        return reply
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` (a read's follow-up: a file, a home page) after the response; kept
+        so that it is not garbage-collected mid-flight, and logged if it fails."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Future[None]) -> None:
+            self._tasks.discard(task)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("Slack follow-up failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
 
     def _claim(self, source: str, key: str) -> bool:
         with self.db.uow() as uow:
@@ -629,59 +715,9 @@ class JoinedupSlack:
             uow.commit()
             return fresh
 
-    async def _answer(
-        self,
-        client: AsyncWebClient,
-        reply: Reply,
-        *,
-        team_id: str,
-        channel: str | None,
-        user: str,
-        respond: Any = None,
-        thread_ts: str | None = None,
-    ) -> None:
-        """A record for the channel (the author is in its headline); anything else, help,
-        lists and errors, for the user alone."""
-        summary = reply.data.get("summary")
-        if reply.ok and isinstance(summary, dict) and self.summary_file and channel:
-            await self._share_summary(client, reply, summary=summary, channel=channel)
-            return
-        if reply.ok and reply.visibility == "channel" and channel:
-            try:
-                await self._post(client, channel=channel, reply=reply, thread_ts=thread_ts)
-            except SlackApiError as exc:
-                if respond is None:
-                    raise
-                # Not a member of this channel (or a DM with someone else): the slash
-                # command's response URL still reaches it.
-                log.info(
-                    "chat.postMessage refused (%s); answering via response_url",
-                    exc.response.get("error"),
-                )
-                await respond(response_type="in_channel", **bk.message(reply))
-            return
-        if channel:
-            try:
-                await client.chat_postEphemeral(
-                    channel=channel, user=user, thread_ts=thread_ts, **bk.message(reply)
-                )
-                return
-            except SlackApiError as exc:
-                if respond is None:
-                    raise
-                log.info(
-                    "chat.postEphemeral refused (%s); answering via response_url",
-                    exc.response.get("error"),
-                )
-        if respond is not None:
-            await respond(**bk.message(reply))
-        else:
-            await self._post(client, channel=user, reply=reply)
-
-    async def _post(
-        self, client: AsyncWebClient, *, channel: str, reply: Reply, thread_ts: str | None = None
-    ) -> None:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bk.message(reply))
+    def _read(self, query: Callable[..., Any], **kwargs: Any) -> Any:
+        with self.db.reader() as uow:
+            return query(uow.session, **kwargs)
 
     async def _share_summary(
         self, client: AsyncWebClient, reply: Reply, *, summary: dict[str, Any], channel: str

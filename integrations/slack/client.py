@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -10,6 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from commands.ports import DeliveryError
@@ -34,18 +36,32 @@ PERMANENT_ERRORS = frozenset(
 RATE_LIMIT_RETRIES = 2
 
 
-def web_client(*, token: str | None = None, api_url: str | None = None) -> AsyncWebClient:
-    """An AsyncWebClient that waits out 429s (``Retry-After``) and retries a dropped
-    connection; ``api_url`` replaces https://slack.com/api/ (tests use a fake on loopback)."""
+def web_client(
+    *, token: str | None = None, api_url: str | None = None, wait_out_rate_limits: bool = True
+) -> AsyncWebClient:
+    """An AsyncWebClient that retries a dropped connection and, with ``wait_out_rate_limits``
+    (requests a person is waiting on), waits out 429s (``Retry-After``). The delivery engine's
+    sends pass False: nothing sleeps, a 429 raises at once (``DeliveryError.retry_after``) and
+    the engine reschedules the row instead of sleeping while it holds a lease. ``api_url`` replaces
+    https://slack.com/api/ (tests use a fake on loopback)."""
     kwargs: dict[str, object] = {}
     if api_url:
         kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
-    return AsyncWebClient(
-        token=token,
-        retry_handlers=[
+    if wait_out_rate_limits:
+        handlers: list[Any] = [
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
+        ]
+    else:
+        # One immediate retry of a dropped keep-alive connection; no sleeping at all.
+        handlers = [
+            AsyncConnectionErrorRetryHandler(
+                interval_calculator=FixedValueRetryIntervalCalculator(fixed_internal=0.0)
+            )
+        ]
+    return AsyncWebClient(
+        token=token,
+        retry_handlers=handlers,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -60,6 +76,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
                 "retry-after"
             )
             retry_after = float(header) if header else 1.0
+        if exc.response.status_code >= 500:
+            return DeliveryError(f"Slack answered {exc.response.status_code} ({error})")
         return DeliveryError(
             f"Slack said {error}",
             retry_after=retry_after,

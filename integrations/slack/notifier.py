@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from commands.ports import DeliveryError
 from commands.reply import Reply
@@ -47,9 +48,10 @@ def standalone_notifier(
 
 
 class SlackNotifier:
-    """Posts Replies to Slack channels and people. Raises DeliveryError on any failure
-    (``retry_after`` from a 429 that outlasted the client's own retries; ``permanent``
-    when retrying cannot help); never retries forever."""
+    """Posts Replies to Slack channels and people for the delivery engine. Raises
+    DeliveryError on any failure (``retry_after`` from a 429, at once: the engine
+    reschedules rather than sleeping; ``permanent`` when retrying cannot help); never
+    retries a send itself."""
 
     platform = PLATFORM
 
@@ -64,7 +66,7 @@ class SlackNotifier:
             raise DeliveryError(
                 f"Joinedup is not installed in Slack workspace {tenant}", permanent=True
             )
-        return web_client(token=token, api_url=self.api_url)
+        return web_client(token=token, api_url=self.api_url, wait_out_rate_limits=False)
 
     @staticmethod
     def _message(reply: Reply) -> dict[str, Any]:
@@ -77,6 +79,63 @@ class SlackNotifier:
             await client.chat_postMessage(channel=channel_id, **self._message(reply))
         except Exception as exc:
             raise delivery_error(exc) from exc
+
+    async def deliver_reply(self, *, address: dict[str, Any], reply: Reply) -> None:
+        """Answer a person's own request after its acknowledgement, where ``address`` says:
+        through its ``response_url`` if given, else ``chat.update`` of ``update_ts``, else
+        ``chat.postEphemeral`` to ``user`` when ``ephemeral``, else ``chat.postMessage``
+        (in ``thread_ts``'s thread if set; to the user's DM when there is no channel)."""
+        body = self._message(reply)
+        if address.get("response_url"):
+            await self._respond(str(address["response_url"]), address, reply, body)
+            return
+        channel, user = address.get("channel"), address.get("user")
+        if not address.get("tenant") or not (channel or user):
+            raise DeliveryError(
+                f"a Slack reply address needs a tenant and a channel or user: {address}",
+                permanent=True,
+            )
+        client = await self._client(str(address["tenant"]))
+        try:
+            if address.get("update_ts") and channel:
+                await client.chat_update(channel=channel, ts=address["update_ts"], **body)
+            elif address.get("ephemeral") and channel and user:
+                await client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    thread_ts=address.get("thread_ts"),
+                    **body,
+                )
+            else:
+                await client.chat_postMessage(
+                    channel=str(channel or user), thread_ts=address.get("thread_ts"), **body
+                )
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+
+    async def _respond(
+        self, url: str, address: dict[str, Any], reply: Reply, body: dict[str, Any]
+    ) -> None:
+        """POST to a response_url (valid 30 minutes, five times: a 404 is for good)."""
+        payload = {
+            **body,
+            "response_type": "in_channel" if reply.visibility == "channel" else "ephemeral",
+            "replace_original": bool(address.get("update_ts")),
+        }
+        try:
+            response = await AsyncWebhookClient(url, timeout=15).send_dict(payload)
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        if response.status_code == 429:
+            header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            raise DeliveryError("Slack said ratelimited", retry_after=float(header or 1))
+        if response.status_code >= 500:
+            raise DeliveryError(f"Slack response_url answered {response.status_code}")
+        if response.status_code >= 400:
+            raise DeliveryError(
+                f"Slack response_url answered {response.status_code}: {response.body[:200]}",
+                permanent=True,
+            )
 
     async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
         def slack_accounts() -> list[tuple[str, str]]:

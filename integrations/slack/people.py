@@ -89,6 +89,20 @@ class SlackPeople:
         return await asyncio.to_thread(self._persons, team_id, list(profiles))
 
     def _persons(self, team_id: str, profiles: list[Profile]) -> dict[str, int]:
+        # Almost always everyone is known and their profile unchanged: a read, no write.
+        with self.db.reader() as reader:
+            known: dict[str, int] = {}
+            for p in profiles:
+                person = people.identity(
+                    reader.session, platform=PLATFORM, tenant=team_id, user_id=p.user_id
+                )
+                if person is None or not people.profile_current(
+                    person, display_name=p.name, email=p.email, timezone=p.timezone
+                ):
+                    break
+                known[p.user_id] = person.id
+            else:
+                return known
         with self.db.uow() as uow:
             found = {
                 p.user_id: people.resolve_identity(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,3 +140,100 @@ def button_command(activity: dict[str, Any]) -> tuple[str, str | None] | None:
         return None
     picked = data.get("person")
     return command.strip(), picked if isinstance(picked, str) and picked.strip() else None
+
+
+# --- checking a stranger's activity before anything parses it --------------------------------
+
+# Real activities nest a dozen levels at most (an Adaptive Card in an invoke's value); the
+# JSON parser recurses per level, so a deeply nested body would otherwise be a RecursionError.
+MAX_DEPTH = 64
+# Fields whose JSON type the SDK's deserializer and our readers rely on.
+_OBJECTS = ("from", "recipient", "conversation", "channelData")
+_LISTS = ("entities", "membersAdded", "membersRemoved", "attachments")
+_STRINGS = ("type", "id", "serviceUrl", "text", "name", "channelId", "replyToId")
+
+
+def too_deep(body: bytes, *, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text ``body`` nests arrays/objects more than ``limit`` deep
+    (brackets inside strings do not count). Cheap when there are few brackets."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def malformed(body: Any) -> str | None:
+    """Why ``body`` is not an activity we can read, or None. Checked before the SDK
+    deserializes it, so that a wrong type is a 400 and never a traceback."""
+    if not isinstance(body, dict):
+        return "not a Bot Framework activity"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "not a Bot Framework activity"
+    for name in _STRINGS:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return f"{name} must be a string"
+    for name in _OBJECTS:
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return f"{name} must be an object"
+    for name in _LISTS:
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return f"{name} must be a list of objects"
+    for name in ("from", "recipient", "conversation"):
+        for key, value in (body.get(name) or {}).items():
+            if key in ("id", "name", "aadObjectId", "tenantId", "conversationType"):
+                if value is not None and not isinstance(value, str):
+                    return f"{name}.{key} must be a string"
+    for entity in body.get("entities") or []:
+        if entity.get("mentioned") is not None and not isinstance(entity["mentioned"], dict):
+            return "a mention's 'mentioned' must be an object"
+    return None
+
+
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def service_url_allowed(url: str, *, hosts: Iterable[str], loopback: bool) -> bool:
+    """Whether ``url`` is an https URL on one of ``hosts`` (``*.example.com`` allows its
+    subdomains; an entry may also be written as a URL), or, with ``loopback``, an http(s)
+    URL on this machine."""
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        host = (parsed.hostname or "").lower()
+        parsed.port  # noqa: B018 (a malformed port raises ValueError here)
+    except ValueError:
+        return False
+    if not host or parsed.scheme not in ("http", "https"):
+        return False
+    if loopback and host in _LOOPBACK_HOSTS:
+        return True
+    if parsed.scheme != "https":
+        return False
+    for entry in hosts:
+        entry = entry.strip().lower()
+        if "://" in entry:
+            entry = (urllib.parse.urlsplit(entry).hostname or "").lower()
+        if entry.startswith("*."):
+            if host.endswith(entry[1:]):
+                return True
+        elif host == entry:
+            return True
+    return False

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -36,8 +37,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from commands import actions as a
 from commands.dispatch import dispatch, run
 from commands.extraction import extract
-from commands.invocation import ChannelRef, Invocation
-from commands.language import MAX_TEXT
+from commands.invocation import ChannelRef, Invocation, ReplyAddress
 from commands.reply import Reply
 from commands.rules import local_today
 from integrations.teams import activities as act
@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 # for (mention entities' "mentioned", conversation.tenantId), so the turn reads this instead.
 _RAW_ACTIVITY: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "teams_raw_activity", default=None
+)
+# Whether this turn's activity was authenticated (a Bot Framework token was checked).
+_AUTHENTICATED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "teams_authenticated", default=False
 )
 MESSAGE_CARD_RESPONSE = "application/vnd.microsoft.activity.message"
 MEMBER_LOOKUP_TIMEOUT_S = 5.0
@@ -77,6 +81,8 @@ class TeamsConfig(Protocol):
     def tenant_id(self) -> str | None: ...
     @property
     def app_type(self) -> str: ...
+    @property
+    def service_hosts(self) -> tuple[str, ...]: ...
 
 
 class _BotFrameworkConfig:
@@ -127,6 +133,8 @@ def mount_teams(
         on_change=on_change,
         clock=clock or (lambda: dt.datetime.now(dt.UTC)),
         summary_link=summary_link,
+        service_hosts=tuple(config.service_hosts),
+        anonymous=anonymous,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -160,39 +168,73 @@ def mount_teams(
 async def handle_request(
     request: web.Request, adapter: CloudAdapter, bot: JoinedupTeamsBot
 ) -> web.StreamResponse:
-    """The HTTP side of one activity (CloudAdapter.process, with JSON invoke bodies)."""
+    """The HTTP side of one activity (CloudAdapter.process, with JSON invoke bodies).
+
+    Everything that can throw on a stranger's input happens under a 4xx: the JSON is
+    checked for depth before it is parsed, the activity's shape before the SDK reads it,
+    the token, then its serviceUrl against the allow-list, all before anything is stored.
+    """
     if "application/json" not in request.headers.get("Content-Type", ""):
-        return web.json_response({"error": "expected application/json"}, status=415)
+        return _refuse(415, "expected application/json")
+    raw_body = await request.read()
+    if act.too_deep(raw_body):
+        return _refuse(400, "the JSON is nested too deeply")
     try:
-        body = await request.json()
-    except ValueError:
-        return web.json_response({"error": "the body is not JSON"}, status=400)
-    if not isinstance(body, dict) or not body.get("type"):
-        return web.json_response({"error": "not a Bot Framework activity"}, status=400)
-    activity = Activity().deserialize(body)
+        body = json.loads(raw_body)
+    except (ValueError, RecursionError):
+        return _refuse(400, "the body is not JSON")
+    problem = act.malformed(body)
+    if problem is not None:
+        return _refuse(400, problem)
     try:
-        # Authenticate first and apart from the turn, so that only a refused or malformed
-        # token is a 401 (the SDK lets a token that is not a JWT escape as a DecodeError).
-        auth = await adapter.bot_framework_authentication.authenticate_request(
-            activity, request.headers.get("Authorization", "")
-        )
-    except (PermissionError, jwt.PyJWTError) as exc:
-        log.info("Teams: refused an unauthenticated request: %s", exc)
-        return web.json_response({"error": "unauthorized"}, status=401)
-    except Exception:
-        log.exception("Teams: could not check the request's token")
-        return web.json_response({"error": "cannot verify the request now"}, status=503)
+        activity = Activity().deserialize(body)
+    except Exception:  # msrest's DeserializationError and friends: a shape it cannot read
+        return _refuse(400, "not a Bot Framework activity")
+    header = request.headers.get("Authorization", "")
+    try:
+        auth = await authenticate(adapter, activity, header)
+    except requests.RequestException as exc:
+        # The Bot Framework's keys could not be fetched: we cannot tell, so the sender is
+        # asked to retry rather than told the token is bad.
+        log.warning("Teams: could not fetch the token signing keys: %s", exc)
+        return _refuse(503, "cannot verify the request now")
+    except Exception as exc:
+        # Forged, expired, wrong audience, unknown key, not a JWT at all...: unauthorized.
+        log.info("Teams: refused an unauthenticated request (%s)", type(exc).__name__)
+        return _refuse(401, "unauthorized")
+    if not bot.service_url_allowed(str(body.get("serviceUrl") or "")):
+        log.info("Teams: refused an activity for a serviceUrl outside the allow-list")
+        return _refuse(403, "serviceUrl not allowed")
     token = _RAW_ACTIVITY.set(body)
+    authenticated = _AUTHENTICATED.set(not bot.anonymous)
     try:
         invoke = await adapter.process_activity(auth, activity, bot.on_turn)
     finally:
         _RAW_ACTIVITY.reset(token)
+        _AUTHENTICATED.reset(authenticated)
     if invoke is None:
         return web.Response(status=201)
     payload = invoke.body
     if payload is not None and not isinstance(payload, dict | list):
         payload = payload.serialize() if hasattr(payload, "serialize") else None
     return web.json_response(payload, status=int(invoke.status or 200))
+
+
+async def authenticate(adapter: CloudAdapter, activity: Activity, header: str) -> Any:
+    """The SDK's token check, in a worker thread with its own event loop: botframework's
+    OpenID metadata and key fetch (``_OpenIdMetadata._refresh``) uses blocking ``requests``
+    inside an ``async`` function, which would stall every other request on our loop."""
+
+    def check() -> Any:
+        return asyncio.run(
+            adapter.bot_framework_authentication.authenticate_request(activity, header)
+        )
+
+    return await asyncio.to_thread(check)
+
+
+def _refuse(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
 
 
 @dataclass(frozen=True)
@@ -217,14 +259,24 @@ class JoinedupTeamsBot:
         on_change: Callable[[], None] | None,
         clock: Callable[[], dt.datetime],
         summary_link: SummaryLink | None = None,
+        service_hosts: tuple[str, ...] = (),
+        anonymous: bool = False,
     ) -> None:
         self.db = db
+        self.service_hosts = service_hosts
+        self.anonymous = anonymous
         self.adapter = adapter
         self.app_id = app_id
         self.on_change = on_change
         self.clock = clock
         self.summary_link = summary_link
         self._no_email: dict[tuple[str, str], float] = {}
+
+    def service_url_allowed(self, url: str) -> bool:
+        """Whether an activity may name ``url`` as its serviceUrl: the bot posts its replies
+        there, and stores it for later messages. A host on the allow-list (over https), or,
+        in anonymous mode, a loopback address (the Emulator, the tests' fake connector)."""
+        return act.service_url_allowed(url, hosts=self.service_hosts, loopback=self.anonymous)
 
     # --- the turn ------------------------------------------------------------------------
 
@@ -274,6 +326,9 @@ class JoinedupTeamsBot:
                 reference=reference,
                 person_id=person_id,
                 now=now,
+                # An unauthenticated request may introduce a conversation, never redirect
+                # one the bot already knows.
+                update=_AUTHENTICATED.get(),
             )
         channel = ChannelRef(
             platform=act.PLATFORM,
@@ -296,6 +351,7 @@ class JoinedupTeamsBot:
             now=turn.now,
             channel=turn.channel,
             mentions=dict(mentions),
+            idempotency_key=_activity_key(turn.raw),
         )
         reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
         self._changed()
@@ -315,12 +371,6 @@ class JoinedupTeamsBot:
     async def _on_message(self, turn_context: TurnContext, turn: _Turn) -> None:
         if turn.person_id is None:
             return
-        key = f"message:{act.conversation_id(turn.raw)}:{turn.raw.get('id')}"
-        if turn.raw.get("id") and not await asyncio.to_thread(
-            teams_people.first_time, self.db, key=key, now=turn.now
-        ):
-            log.info("Teams: activity %s already handled; ignoring the redelivery", key)
-            return
         button = act.button_command(turn.raw)  # a legacy Action.Submit click
         if button is not None:
             reply = await self._run_button(turn_context, turn, *button)
@@ -331,6 +381,13 @@ class JoinedupTeamsBot:
                 teams_people.resolve, self.db, tenant=turn.tenant, accounts=mentions
             )
             reply = await self._dispatch(turn, command.text, {m.token: ids[m.id] for m in mentions})
+        if reply.duplicate:
+            # A redelivery: its claim committed with the record the first time; the reply
+            # went then. Nothing more.
+            log.info("Teams: activity %s already handled", turn.raw.get("id"))
+            return
+        # Committed: the reply goes in the turn (if this send fails, the record is safe and
+        # only the confirmation is missing).
         label = "Download spreadsheet" if reply.link and "summary" in reply.data else None
         await turn_context.send_activity(proactive.message(reply, download_label=label))
 
@@ -349,7 +406,9 @@ class JoinedupTeamsBot:
             )
             return
         reply = await self._run_button(turn_context, turn, *button)
-        if reply.ok:
+        if reply.duplicate:
+            body = {"statusCode": 200, "type": MESSAGE_CARD_RESPONSE, "value": "Already done."}
+        elif reply.ok:
             body = {"statusCode": 200, "type": CONTENT_TYPE, "value": reply_card(reply)}
         else:
             # The card stays as it was; Teams shows the message (e.g. not allowed).
@@ -412,12 +471,6 @@ class JoinedupTeamsBot:
         if not text:
             await _invoke_response(turn_context, task_message(f"The {kind} text is missing."))
             return
-        if len(text) > MAX_TEXT:
-            await _invoke_response(
-                turn_context,
-                task_message(f"That text is {len(text):,} characters; the limit is {MAX_TEXT:,}."),
-            )
-            return
         mentions: dict[str, int] = {}
         command: a.Command
         if kind == "decision":
@@ -448,35 +501,37 @@ class JoinedupTeamsBot:
             channel=turn.channel,
             mentions=mentions,
             source_link=data.get("link") or payload.get("linkToMessage"),
+            idempotency_key=_activity_key(turn.raw),
+            # The logged record is posted under the message it came from, by the delivery
+            # engine, from a row written with the record; a refusal shows in the form.
+            reply_address=ReplyAddress(
+                platform=act.PLATFORM,
+                address=self._thread_address(turn, payload),
+                refusals=False,
+            ),
         )
         reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
         self._changed()
-        if not reply.ok:
+        if not reply.ok and not reply.duplicate:
             await _invoke_response(turn_context, task_message(reply.to_text()))
             return
-        await self._reply_in_thread(turn_context, turn, payload, reply)
         await _invoke_response(turn_context, {})
 
-    async def _reply_in_thread(
-        self, turn_context: TurnContext, turn: _Turn, payload: dict[str, Any], reply: Reply
-    ) -> None:
-        """Post the logged record under the message it came from: in a team channel the
-        thread is the conversation ``<channel>;messageid=<root message id>``."""
+    @staticmethod
+    def _thread_address(turn: _Turn, payload: dict[str, Any]) -> dict[str, Any]:
+        """Where a logged record is posted: under its message. In a team channel the thread
+        is the conversation ``<channel>;messageid=<root message id>``."""
         root = payload.get("replyToId") or payload.get("id")
         conversation = act.conversation_id(turn.raw)
         if act.conversation_type(turn.raw) == "channel" and root:
             conversation = f"{act.channel_conversation_id(turn.raw)};messageid={root}"
-        reference = TurnContext.get_conversation_reference(turn_context.activity).serialize()
-        try:
-            await proactive.send(
-                self.adapter,
-                app_id=self.app_id,
-                reference=reference,
-                activity=proactive.message(reply),
-                conversation_id=conversation,
-            )
-        except Exception:  # the record is logged; a lost confirmation is only logged
-            log.exception("Teams: could not post the logged record in the thread")
+        return {
+            "tenant": turn.tenant,
+            "conversation_id": conversation,
+            "service_url": str(turn.raw.get("serviceUrl") or ""),
+            "reply_to_id": None,
+            "update_activity_id": None,
+        }
 
     # --- people --------------------------------------------------------------------------
 
@@ -563,6 +618,14 @@ async def _invoke_response(
     await turn_context.send_activity(
         Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
     )
+
+
+def _activity_key(raw: dict[str, Any]) -> str | None:
+    """The idempotency key of an activity: its id within its conversation (a redelivery
+    carries the same id)."""
+    if not raw.get("id"):
+        return None
+    return f"{raw.get('type')}:{act.conversation_id(raw)}:{raw['id']}"
 
 
 def _kind_of(value: dict[str, Any]) -> str:

@@ -36,6 +36,39 @@ class TeamsNotifier:
         delivery of the same outbox row can be recognised by a connector that deduplicates."""
         await self._post(channel_id, proactive.message(reply), activity_id=key)
 
+    async def deliver_reply(self, *, address: dict[str, Any], reply: Reply) -> None:
+        """Answer a person's own request after its acknowledgement: replace the activity
+        ``update_activity_id`` (a card updated in place) if given, else post into the
+        conversation (as a reply to ``reply_to_id`` if given). The conversation's stored
+        reference is used when there is one; else one is built from the address (its
+        ``service_url`` was checked when the request came in)."""
+        if not address.get("conversation_id"):
+            raise DeliveryError(
+                f"a Teams reply address needs a conversation: {address}", permanent=True
+            )
+        conversation_id = str(address["conversation_id"])
+        reference = await asyncio.to_thread(self._channel_reference, conversation_id)
+        if reference is None:
+            if not address.get("service_url"):
+                raise DeliveryError(
+                    f"no stored reference and no service URL for {conversation_id}", permanent=True
+                )
+            reference = {
+                "serviceUrl": address["service_url"],
+                "channelId": "msteams",
+                "conversation": {"id": conversation_id, "tenantId": address.get("tenant")},
+                "bot": {"id": self.app_id or "joinedup"},
+            }
+        await proactive.send(
+            self.adapter,
+            app_id=self.app_id,
+            reference=reference,
+            activity=proactive.message(reply),
+            conversation_id=conversation_id,
+            reply_to_id=address.get("reply_to_id"),
+            update_activity_id=address.get("update_activity_id"),
+        )
+
     async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
         reference = await asyncio.to_thread(self._personal_reference, person_id)
         if reference is None:

@@ -7,19 +7,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from integrations.teams.activities import PLATFORM, Account
 from storage import people
 from storage.conversations import save_reference
 from storage.database import Database
-from storage.models import InboundEvent, Person, PlatformIdentity
+from storage.models import Person, PlatformIdentity
 
 
 def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Account]) -> set[str]:
     """Ids of the accounts whose Person has no email yet (worth asking Teams for one)."""
     wanted: set[str] = set()
-    with db.uow() as uow:
+    with db.reader() as uow:
         for account in accounts:
             person = people.identity(
                 uow.session, platform=PLATFORM, tenant=tenant, user_id=account.id
@@ -30,7 +29,26 @@ def accounts_without_email(db: Database, *, tenant: str, accounts: Iterable[Acco
 
 
 def resolve(db: Database, *, tenant: str, accounts: Iterable[Account]) -> dict[str, int]:
-    """Account id -> Person id, creating people on first sight (one transaction)."""
+    """Account id -> Person id, creating people on first sight (one transaction; none when
+    everyone is known and nothing about them changed)."""
+    accounts = list(accounts)
+    with db.reader() as reader:
+        known: dict[str, int] = {}
+        for account in accounts:
+            person = people.identity(
+                reader.session, platform=PLATFORM, tenant=tenant, user_id=account.id
+            )
+            if (
+                person is None
+                or account.aad_object_id
+                or not people.profile_current(
+                    person, display_name=account.name, email=account.email, timezone=None
+                )
+            ):
+                break
+            known[account.id] = person.id
+        else:
+            return known
     found: dict[str, int] = {}
     with db.uow() as uow:
         for account in accounts:
@@ -56,7 +74,7 @@ def resolve_in(session: Any, *, tenant: str, account: Account) -> Person:
 
 def account_by_aad(db: Database, *, tenant: str, aad_object_id: str) -> Account | None:
     """A Teams account already seen, by its AAD object id (what the people picker returns)."""
-    with db.uow() as uow:
+    with db.reader() as uow:
         row = uow.session.execute(
             select(PlatformIdentity, Person)
             .join(Person, Person.id == PlatformIdentity.person_id)
@@ -88,9 +106,11 @@ def remember(
     reference: dict[str, Any],
     person_id: int | None,
     now: dt.datetime,
+    update: bool = True,
 ) -> None:
     """Store where this conversation can be reached later; a personal chat is tied to its
-    person, so a nudge can reach them there."""
+    person, so a nudge can reach them there. ``update=False`` (an unauthenticated request):
+    a conversation seen for the first time is stored, a known one is left as it is."""
     with db.uow() as uow:
         save_reference(
             uow.session,
@@ -102,18 +122,6 @@ def remember(
             reference=reference,
             person_id=person_id if conversation_type == "personal" else None,
             now=now,
+            update=update,
         )
         uow.commit()
-
-
-def first_time(db: Database, *, key: str, now: dt.datetime) -> bool:
-    """Claim an inbound activity; False when it was handled already (a redelivery)."""
-    with db.uow() as uow:
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(InboundEvent(source=PLATFORM, key=key[:300], received_at=now))
-                uow.session.flush()
-        except IntegrityError:
-            return False
-        uow.commit()
-    return True

@@ -36,13 +36,17 @@ async def send(
     activity: Activity,
     activity_id: str | None = None,
     conversation_id: str | None = None,
+    reply_to_id: str | None = None,
+    update_activity_id: str | None = None,
 ) -> None:
     """Post ``activity`` into the conversation of a stored ``reference``.
 
     ``conversation_id`` overrides the reference's (for a channel thread:
     ``<channel>;messageid=<root>``).
     ``activity_id`` is sent as the activity's id, so that a connector that deduplicates on it
-    can drop a retried post. Failures raise ``DeliveryError``.
+    can drop a retried post. ``reply_to_id``: post as a reply to that activity;
+    ``update_activity_id``: replace that activity (a card updated in place) instead of
+    posting. Failures raise ``DeliveryError``.
     """
     ref = ConversationReference().deserialize(reference)
     ref.activity_id = None
@@ -56,8 +60,17 @@ async def send(
         outgoing.reply_to_id = None
         outgoing.id = activity_id
         connector = turn_context.turn_state.get(adapter.BOT_CONNECTOR_CLIENT_KEY)
+        conversations = connector.conversations
+        cid = outgoing.conversation.id
         try:
-            await connector.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
+            if update_activity_id:
+                outgoing.id = update_activity_id
+                await conversations.update_activity(cid, update_activity_id, outgoing)
+            elif reply_to_id:
+                outgoing.reply_to_id = reply_to_id
+                await conversations.reply_to_activity(cid, reply_to_id, outgoing)
+            else:
+                await conversations.send_to_conversation(cid, outgoing)
         except Exception as exc:
             # The adapter hands a turn's exception to on_turn_error and returns normally;
             # keep it so the caller learns the send failed.

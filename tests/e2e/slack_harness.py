@@ -75,13 +75,16 @@ class BackgroundLoop:
         self.loop.close()
 
 
+_TRIGGERS = [0]
+_TRIGGER_LOCK = threading.Lock()
+
+
 class SlackDriver:
     """Sends Slack's requests to the server at ``url``, signed with the signing secret."""
 
     def __init__(self, url: str, fake: FakeSlackApi) -> None:
         self.url = url
         self.fake = fake
-        self._trigger = 0
 
     def post(
         self,
@@ -116,8 +119,10 @@ class SlackDriver:
         return dict(json.loads(raw))
 
     def next_trigger(self) -> str:
-        self._trigger += 1
-        return f"13345224609.738474920.{self._trigger:08d}"
+        """A trigger id unique in this test process (across drivers, as Slack's are)."""
+        with _TRIGGER_LOCK:
+            _TRIGGERS[0] += 1
+            return f"13345224609.738474920.{_TRIGGERS[0]:08d}"
 
     def command_body(
         self, command: str, text: str, *, user: str = "U1", channel: str = "C1", **extra: str
@@ -138,6 +143,13 @@ class SlackDriver:
             self.command_body(command, text, **kwargs),
             content_type="application/x-www-form-urlencoded",
         )
+
+    def ask(self, command: str, text: str, **kwargs: Any) -> dict[str, Any]:
+        """Run a slash command and return its answer: the JSON body of the 200 (the reply
+        rides in the acknowledgement; ``{}`` when there is none)."""
+        status, body = self.command(command, text, **kwargs)
+        assert status == 200, (status, body)
+        return dict(json.loads(body)) if body else {}
 
     def event_body(self, event: dict[str, Any], *, event_id: str) -> str:
         wrapper = fixture("event_callback")

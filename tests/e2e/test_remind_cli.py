@@ -79,14 +79,10 @@ def start_in_the_console(db: Database, *, today: dt.date, reminder_day: dt.date)
 
 def link_slack(slack: SlackDriver, code: str) -> None:
     """The lead links the Slack channel; the owners use the bot there for the first time."""
-    status, _ = slack.command("/joinedup", f"team join {code}", user=ALEX)
-    assert status == 200
-    [joined] = slack.fake.wait_for("chat.postMessage")
-    assert joined.params["text"].startswith("This channel now shares Rough Sleeping's joint log")
-    for user in (SAM, PRIYA):
-        assert slack.command("/joinedup", "list mine", user=user)[0] == 200
-    answers = slack.fake.wait_for("chat.postEphemeral", 2)
-    assert "C-1" in answers[0].params["text"] or "C-1" in answers[1].params["text"]
+    joined = slack.ask("/joinedup", f"team join {code}", user=ALEX)
+    assert joined["text"].startswith("This channel now shares Rough Sleeping's joint log")
+    answers = [slack.ask("/joinedup", "list mine", user=user) for user in (SAM, PRIYA)]
+    assert "C-1" in answers[0]["text"] or "C-1" in answers[1]["text"]
 
 
 def remind(db: Database, slack: SlackDriver, at: dt.datetime) -> subprocess.CompletedProcess[str]:

@@ -18,28 +18,22 @@ def settle() -> None:
 
 
 def create_team(slack: SlackDriver) -> None:
-    status, _ = slack.command("/joinedup", "team create Rough Sleeping")
-    assert status == 200
-    slack.fake.wait_for("chat.postMessage")
+    answer = slack.ask("/joinedup", "team create Rough Sleeping")
+    assert answer["response_type"] == "in_channel"
 
 
 def count(db, model, *where) -> int:  # type: ignore[no-untyped-def]
     return Desk(db, dt.datetime.now(dt.UTC), team=None).count(model, *where)
 
 
-def test_a_decision_writes_one_row_and_one_channel_message_naming_the_author(slack, db):
+def test_a_decision_is_committed_before_its_answer_which_is_for_the_channel(slack, db):
     create_team(slack)
 
-    status, body = slack.command(
-        "/decision", "Pool the data budget because both teams need the same extract"
-    )
+    post = slack.ask("/decision", "Pool the data budget because both teams need the same extract")
 
-    assert (status, body) == (200, "")
-    posts = slack.fake.wait_for("chat.postMessage", 2)
-    settle()
-    assert len(slack.fake.calls_to("chat.postMessage")) == 2
-    post = posts[1].params
-    assert post["channel"] == "C1"
+    # The answer travels in the acknowledgement, which comes only after the commit.
+    assert count(db, Decision) == 1
+    assert post["response_type"] == "in_channel"
     assert post["text"].startswith("D-1 logged by Alex Morgan")
     assert any("D-1 logged by Alex Morgan" in str(b) for b in post["blocks"])
     assert count(db, Decision) == 1
@@ -52,10 +46,8 @@ def test_a_decision_writes_one_row_and_one_channel_message_naming_the_author(sla
 def test_a_commitment_to_a_mentioned_person_by_friday_gets_that_owner_and_date(slack, db):
     create_team(slack)
 
-    status, _ = slack.command("/commit", "<@U2|sam> Send the DPIA draft by Friday")
+    post = slack.ask("/commit", "<@U2|sam> Send the DPIA draft by Friday")
 
-    assert status == 200
-    post = slack.fake.wait_for("chat.postMessage", 2)[1].params
     assert post["text"].startswith("C-1 logged by Alex Morgan")
     (c,) = Desk(db, dt.datetime.now(dt.UTC), team=None).rows(Commitment)
     today = dt.datetime.now(ZoneInfo("Europe/London")).date()
@@ -75,12 +67,10 @@ def test_a_commitment_to_a_mentioned_person_by_friday_gets_that_owner_and_date(s
 
 
 def test_an_unlinked_channel_is_told_how_to_start_a_team_privately(slack, db):
-    status, _ = slack.command("/decision", "Pool the data budget", channel="C9")
+    answer = slack.ask("/decision", "Pool the data budget", channel="C9")
 
-    assert status == 200
-    (ephemeral,) = slack.fake.wait_for("chat.postEphemeral")
-    assert ephemeral.params["user"] == "U1"
-    assert "team create" in ephemeral.params["text"]
+    assert answer["response_type"] == "ephemeral"
+    assert "team create" in answer["text"]
     settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert count(db, Decision) == 0
@@ -89,21 +79,21 @@ def test_an_unlinked_channel_is_told_how_to_start_a_team_privately(slack, db):
 def test_help_and_errors_are_ephemeral_to_the_person_who_asked(slack, db):
     create_team(slack)
 
-    slack.command("/joinedup", "frobnicate C-1", user="U3")
+    answer = slack.ask("/joinedup", "frobnicate C-1", user="U3")
+    help_answer = slack.ask("/joinedup", "help", user="U3")
 
-    (ephemeral,) = slack.fake.wait_for("chat.postEphemeral")
-    assert ephemeral.params["user"] == "U3"
-    assert 'I don\'t know the command "frobnicate"' in ephemeral.params["text"]
-    assert len(slack.fake.calls_to("chat.postMessage")) == 1  # only the team creation
+    assert answer["response_type"] == help_answer["response_type"] == "ephemeral"
+    assert 'I don\'t know the command "frobnicate"' in answer["text"]
+    settle()
+    assert slack.fake.calls_to("chat.postMessage") == []
 
 
 def test_owner_asks_who_owns_a_topic(slack, db):
     create_team(slack)
-    slack.command("/joinedup", "owns DPIA <@U2|sam> accountable")
-    slack.fake.wait_for("chat.postMessage", 2)
+    slack.ask("/joinedup", "owns DPIA <@U2|sam> accountable")
 
-    slack.command("/owner", "DPIA")
+    answer = slack.ask("/owner", "DPIA")
 
-    (answer,) = slack.fake.wait_for("chat.postEphemeral")
-    assert 'Who owns "DPIA"' in answer.params["text"]
-    assert "Sam Jones" in answer.params["text"]
+    assert answer["response_type"] == "ephemeral"
+    assert 'Who owns "DPIA"' in answer["text"]
+    assert "Sam Jones" in answer["text"]

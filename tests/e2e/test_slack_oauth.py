@@ -64,9 +64,11 @@ def test_an_installed_workspace_is_answered_with_its_own_token(oauth_slack, db):
         saved = conn.execute(text("SELECT team_id, bot_token FROM slack_bots")).all()
     assert [tuple(row) for row in saved] == [("T1", "xoxb-installed-abc")]
 
-    oauth_slack.command("/joinedup", "team create Rough Sleeping")
-    (post,) = oauth_slack.fake.wait_for("chat.postMessage")
-    assert post.token == "xoxb-installed-abc"
+    created = oauth_slack.ask("/joinedup", "team create Rough Sleeping")
+    assert created["text"].startswith("Team Rough Sleeping created")
+    # The person was looked up with the workspace's own token.
+    (lookup,) = oauth_slack.fake.wait_for("users.info")
+    assert lookup.token == "xoxb-installed-abc"
 
 
 def test_a_workspace_that_never_installed_the_app_is_not_answered(oauth_slack, db):

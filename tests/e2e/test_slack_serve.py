@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.e2e.server_process import ROOT, free_port, serve
 from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
 from tests.fakes.slack_api import FakeSlackApi
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(log.read_text())
 
 
 @pytest.fixture
@@ -74,13 +45,10 @@ def test_serve_answers_signed_slash_commands_against_the_fake_web_api(tmp_path, 
     )
     try:
         slack = SlackDriver(f"http://127.0.0.1:{port}", fake)
-        assert slack.command("/joinedup", "team create Rough Sleeping")[0] == 200
-        # Both commands are acknowledged at once and worked on after the ack; wait for the
-        # team to exist, as a person would see its message before typing the next command.
-        fake.wait_for("chat.postMessage", 1)
-        assert slack.command("/commit", "<@U2|sam> Send the DPIA draft by Friday")[0] == 200
-        posts = fake.wait_for("chat.postMessage", 2)
-        assert posts[1].params["text"].startswith("C-1 logged by Alex Morgan")
+        slack.ask("/joinedup", "team create Rough Sleeping")
+        # Each answer comes after its commit, in the acknowledgement.
+        answer = slack.ask("/commit", "<@U2|sam> Send the DPIA draft by Friday")
+        assert answer["text"].startswith("C-1 logged by Alex Morgan")
         assert slack.post("{}", content_type="application/json", signature="v0=forged")[0] == 401
     finally:
         process.terminate()

@@ -83,6 +83,11 @@ def test_a_signed_link_downloads_the_workbook(desk: Desk, db: Database) -> None:
         {"exp": "9999999999"},
         {"sig": "0" * 64},
         {"sig": ""},
+        # Each of these was a 500 (int("²") and compare_digest on a non-ASCII str raise).
+        {"sig": "é" * 64},
+        {"exp": "²"},
+        {"team": "¹"},
+        {"week": "2026-W0١"},
     ],
 )
 def test_a_tampered_link_is_refused(desk: Desk, db: Database, tamper: dict[str, str]) -> None:

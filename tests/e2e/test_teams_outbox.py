@@ -193,9 +193,12 @@ def test_a_row_stuck_in_sending_after_a_crash_is_claimed_again_after_the_lease(
     connector.sent.clear()
     slack.say("decision Pool the data budget")
     now = dt.datetime.now(dt.UTC)
-    from bot.outbox import _claim  # a worker that claims and then dies
+    from storage import outbox  # a worker that leases and then dies
 
-    [claimed] = _claim(db, ["teams"], now=now, worker_id="crashed", limit=10)
+    with db.uow() as uow:
+        claimed = outbox.lease(uow.session, platforms=["teams"], now=now, worker="crashed")
+        assert claimed is not None
+        uow.commit()
 
     during = asyncio.run(
         deliver_outbox(db, notifiers, now=now + dt.timedelta(seconds=30), worker_id="w2")

@@ -35,10 +35,8 @@ def _summary_figure(workbook_bytes: bytes, label: str) -> object:
 def test_slash_summary_uploads_this_weeks_workbook_with_the_logged_figures(
     slack: SlackDriver,
 ) -> None:
-    slack.command("/joinedup", "team create Rough Sleeping")
-    slack.fake.wait_for("chat.postMessage", 1)
-    slack.command("/decision", "Pool the data budget")
-    slack.fake.wait_for("chat.postMessage", 2)
+    slack.ask("/joinedup", "team create Rough Sleeping")
+    slack.ask("/decision", "Pool the data budget")
 
     status, _ = slack.command("/summary", "this week")
     assert status == 200

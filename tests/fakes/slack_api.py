@@ -8,10 +8,12 @@ from the query string, form or JSON body, the bearer token, the status answered)
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,12 @@ class FakeSlackApi:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.base_url = ""  # set by whoever serves the app
+        # An outage: every API call answers this HTTP status (500, 503) until set to None.
+        self.down: int | None = None
+        # A slow Slack: every API call takes this many seconds before it answers, and calls
+        # ``on_call`` first (a test's virtual clock can advance there instead of sleeping).
+        self.delay: float = 0.0
+        self.on_call: Callable[[str], None] | None = None
 
     # --- set-up --------------------------------------------------------------------------
 
@@ -131,10 +139,16 @@ class FakeSlackApi:
         auth = request.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.get("token")
         call = Call(method=method, params=params, token=token)
+        if self.on_call is not None:
+            self.on_call(method)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             self.calls.append(call)
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
+            if failure is None and self.down is not None:
+                failure = _Failure(self.down, "service_unavailable", None)
         if failure is not None:
             call.status, call.ok = failure.status, False
             headers = (

@@ -5,7 +5,6 @@ Every sweep gets ``now`` as a parameter; nothing here sleeps on the wall clock.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import threading
 
@@ -13,9 +12,10 @@ import pytest
 
 from commands import reminders
 from commands.ports import DeliveryError
-from storage import deliveries
+from storage import outbox
 from storage.database import Database
-from storage.models import AuditEvent, Commitment, Delivery
+from storage.models import AuditEvent, Commitment
+from storage.models import OutboxMessage as Row
 from tests.reminder_support import RecordingNotifier, refs, run_sweep, utc
 from tests.support import Desk
 
@@ -23,6 +23,16 @@ LEAD = "alex@council.example"
 SAM = "sam@health.example"
 KIM = "kim@police.example"
 MONDAY = utc("2026-11-23T09:00")  # 09:00 in London (GMT)
+
+
+def day_of(row: Row) -> str:
+    """The local day in a row's dedupe key (``owner_nudge:person:3:2026-11-23``)."""
+    return (row.dedupe_key or "").rsplit(":", 1)[1]
+
+
+def about(subject: str):  # type: ignore[no-untyped-def]
+    """Rows about ``subject`` (``person:3``), whatever their kind and day."""
+    return Row.dedupe_key.like(f"%:{subject}:%")
 
 
 def ok(desk: Desk, text: str, **kw) -> None:
@@ -94,7 +104,7 @@ def test_running_the_sweep_again_that_day_sends_nothing_more(db) -> None:
     later = run_sweep(db, slack, MONDAY.replace(hour=17))
 
     assert len(slack.dms) + len(slack.posts) == sent
-    assert again.claimed == [] and later.results == []
+    assert again.claimed == set() and later.results == []
     assert again.plan.teams == [] and len(again.plan.already_swept) == 1  # not planned again
     assert "already swept today, nothing more: Rough Sleeping" in "\n".join(
         reminders.describe(again)
@@ -110,7 +120,7 @@ def test_nothing_goes_out_before_the_reminder_time_or_at_the_weekend(db) -> None
     run_sweep(db, slack, utc("2026-11-21T10:00"))  # Saturday
     run_sweep(db, slack, utc("2026-11-22T10:00"))  # Sunday
     assert slack.dms == [] and slack.posts == []
-    assert Desk(db, MONDAY, team=None).count(Delivery) == 0
+    assert Desk(db, MONDAY, team=None).count(Row) == 0
 
 
 def test_a_server_down_at_reminder_time_catches_up_that_day_but_not_for_past_days(db) -> None:
@@ -122,7 +132,7 @@ def test_a_server_down_at_reminder_time_catches_up_that_day_but_not_for_past_day
     # Back at 15:40 on Tuesday: Tuesday's nudges go now.
     run_sweep(db, slack, utc("2026-11-24T15:40"))
     assert slack.dm_counts()[desk.person_id(SAM)] == 1
-    days = {d.local_day.isoformat() for d in desk.rows(Delivery)}
+    days = {day_of(d) for d in desk.rows(Row)}
     assert days == {"2026-11-24"}
 
 
@@ -171,9 +181,7 @@ def test_reminders_go_at_nine_local_on_both_sides_of_the_clocks_going_back(db) -
     assert len(slack.dms_to(sam)) == 1
     run_sweep(db, slack, utc("2026-10-26T09:00"))
     assert len(slack.dms_to(sam)) == 2
-    days = sorted(
-        d.local_day.isoformat() for d in desk.rows(Delivery, Delivery.kind == reminders.NUDGE)
-    )
+    days = sorted(day_of(d) for d in desk.rows(Row, Row.kind == reminders.NUDGE))
     assert days == ["2026-10-23", "2026-10-26"]  # Sam only: nothing else was due yet
 
 
@@ -197,8 +205,8 @@ def test_a_team_in_sydney_is_nudged_on_its_own_monday_morning(db) -> None:
     run_sweep(db, slack, utc("2026-11-22T22:00"))  # Monday 09:00 AEDT
     assert slack.dm_counts() == {lee: 1}
     assert [c for c, _ in slack.posts] == ["C-NSW"]
-    (row,) = london.rows(Delivery, Delivery.subject == f"person:{lee}")
-    assert row.local_day.isoformat() == "2026-11-23"
+    (row,) = london.rows(Row, about(f"person:{lee}"))
+    assert day_of(row) == "2026-11-23"
 
 
 def test_no_nudges_on_the_teams_public_holidays(db) -> None:
@@ -321,7 +329,7 @@ def test_two_teams_due_at_the_same_time_still_give_one_dm(db) -> None:
 def _claim_without_sending(db: Database, now) -> int:
     with db.uow() as uow:
         plan = reminders.plan_sweep(uow.session, now=now)
-        won = reminders.claim_plan(uow.session, plan, now=now)
+        won = reminders.enqueue_plan(uow.session, plan, now=now)
         uow.commit()
     return len(won)
 
@@ -334,7 +342,7 @@ def test_a_crash_after_claiming_is_sent_on_a_later_tick_once(db) -> None:
 
     report = run_sweep(db, slack, MONDAY.replace(minute=1), worker="replica-2")
 
-    assert report.claimed == []  # nothing new to claim...
+    assert report.claimed == set()  # nothing new to write...
     assert len(report.results) == 3 and len(slack.dms) + len(slack.posts) == 3  # ...all sent
     run_sweep(db, slack, MONDAY.replace(minute=2))
     assert len(slack.dms) + len(slack.posts) == 3
@@ -344,19 +352,21 @@ def test_a_crash_after_leasing_waits_for_the_lease_then_sends_once(db) -> None:
     desk = joint_team(db)
     _claim_without_sending(db, MONDAY)
     with db.uow() as uow:  # a scheduler leases the rows, then dies
-        assert len(deliveries.take_due(uow.session, now=MONDAY, worker="dead")) == 3
+        for _ in range(3):
+            assert outbox.lease(uow.session, platforms=["slack"], now=MONDAY, worker="dead")
         uow.commit()
     slack = RecordingNotifier()
 
-    run_sweep(db, slack, MONDAY.replace(minute=4), worker="alive")
+    run_sweep(db, slack, MONDAY + outbox.LEASE - dt.timedelta(seconds=1), worker="alive")
     assert slack.dms == [] and slack.posts == []  # the lease still holds
 
-    run_sweep(db, slack, MONDAY.replace(minute=5), worker="alive")
+    run_sweep(db, slack, MONDAY + outbox.LEASE, worker="alive")
     run_sweep(db, slack, MONDAY.replace(minute=30), worker="alive")
     assert len(slack.dms) + len(slack.posts) == 3
-    messages = desk.rows(Delivery, Delivery.kind != reminders.SWEPT)
+    messages = desk.rows(Row, Row.kind != reminders.SWEPT)
     assert {d.status for d in messages} == {"sent"}
-    assert {d.claimed_by for d in messages} == {"alive"}
+    assert {d.leased_by for d in messages} == {"alive"}
+    assert {d.attempts for d in messages} == {2}
 
 
 def test_a_platform_error_is_retried_after_retry_after_and_then_sent(db) -> None:
@@ -367,36 +377,33 @@ def test_a_platform_error_is_retried_after_retry_after_and_then_sent(db) -> None
 
     first = run_sweep(db, slack, MONDAY)
     assert [r.status for r in first.results].count("retry") == 1
-    failed_subject = next(r.subject for r in first.results if r.status == "retry")
+    failed_id = next(r.row_id for r in first.results if r.status == "retry")
 
     run_sweep(db, slack, MONDAY.replace(minute=1))  # 60 s later: Slack said 120
     assert len(slack.dms) + len(slack.posts) == 2
     run_sweep(db, slack, MONDAY.replace(minute=2, second=1))
     assert len(slack.dms) + len(slack.posts) == 3
-    (row,) = desk.rows(Delivery, Delivery.subject == failed_subject)
+    (row,) = desk.rows(Row, Row.id == failed_id)
     assert row.status == "sent" and row.attempts == 2 and row.last_error == "ratelimited"
     assert slack.dm_counts()[sam] == 1
 
 
-def test_after_the_retry_limit_a_delivery_is_recorded_failed_with_the_reason(db) -> None:
+def test_a_failing_nudge_keeps_retrying_past_five_attempts_and_is_sent_that_day(db) -> None:
     desk = joint_team(db)
     slack = RecordingNotifier()
     ok(desk, "done C-2", as_=SAM)
-    ok(desk, "done C-1", as_=SAM)  # Sam has nothing; Alex's nudge is the first delivery
-    slack.failures.extend(DeliveryError("channel_not_found") for _ in range(10))
+    ok(desk, "done C-1", as_=SAM)  # Sam has nothing: Alex's nudge and the digest
+    slack.failures.extend(DeliveryError("internal_error") for _ in range(20))
     now = MONDAY
-    for _ in range(reminders.MAX_ATTEMPTS):
+    while slack.failures:
         run_sweep(db, slack, now)
-        now += dt.timedelta(minutes=10)  # past every backoff (30 s .. 8 min)
-    rows = desk.rows(Delivery, Delivery.kind != reminders.SWEPT)
-    assert {r.status for r in rows} == {"failed"}
-    assert all(r.attempts == reminders.MAX_ATTEMPTS for r in rows)
-    assert all(r.last_error == "channel_not_found (gave up after 5 attempts)" for r in rows), [
-        r.last_error for r in rows
-    ]
-    before = len(slack.failures)
+        now += dt.timedelta(minutes=6)  # past every backoff (30 s .. 5 min)
     run_sweep(db, slack, now)
-    assert len(slack.failures) == before  # failed rows are left alone
+    rows = desk.rows(Row, Row.kind != reminders.SWEPT)
+    assert {r.status for r in rows} == {"sent"}
+    assert sum(r.attempts for r in rows) == 22 and max(r.attempts for r in rows) > 5
+    assert len(slack.dms) + len(slack.posts) == 2
+    assert now < utc("2026-11-23T12:00")
 
 
 def test_a_permanent_error_or_an_unreachable_person_fails_at_once(db) -> None:
@@ -405,7 +412,7 @@ def test_a_permanent_error_or_an_unreachable_person_fails_at_once(db) -> None:
     slack = RecordingNotifier(unreachable=frozenset({alex}))
     report = run_sweep(db, slack, MONDAY)
     failed = [r for r in report.results if r.status == "failed"]
-    assert {r.subject for r in failed} == {f"person:{alex}"}
+    assert {(r.kind, r.to) for r in failed} == {(reminders.NUDGE, "Alex")}
     assert "cannot reach person" in (failed[0].detail or "")
     assert "failed" in "\n".join(reminders.describe(report))
 
@@ -417,11 +424,17 @@ def test_a_nudge_still_unsent_when_its_day_is_over_expires_instead_of_going_late
     slack = RecordingNotifier()
     run_sweep(db, slack, utc("2026-11-24T00:30"))  # Tuesday, before Tuesday's reminders
     assert slack.dms_to(desk.person_id(SAM)) == [] and slack.posts == []
-    expired = desk.rows(Delivery, Delivery.kind.in_([reminders.NUDGE, reminders.DIGEST]))
-    assert {r.status for r in expired} == {"failed"}
+    expired = desk.rows(Row, Row.kind.in_([reminders.NUDGE, reminders.DIGEST]))
+    assert {r.status for r in expired} == {"expired"}
     assert all("expired" in (r.last_error or "") for r in expired)
-    (escalation,) = desk.rows(Delivery, Delivery.kind == reminders.ESCALATION)
-    assert escalation.status == "sent"  # an escalation is still worth sending
+    # An escalation undelivered on its day does not count: the next working day plans it again.
+    (escalation,) = desk.rows(Row, Row.kind == reminders.ESCALATION)
+    assert escalation.status == "expired"
+    (c3,) = desk.rows(Commitment, Commitment.number == 3)
+    assert c3.escalated_at is None
+    run_sweep(db, slack, utc("2026-11-24T09:00"))
+    (c3,) = desk.rows(Commitment, Commitment.number == 3)
+    assert c3.escalated_at == utc("2026-11-24T09:00")
 
 
 def test_two_schedulers_sweeping_at_the_same_moment_send_every_nudge_once(database_url) -> None:
@@ -440,9 +453,7 @@ def test_two_schedulers_sweeping_at_the_same_moment_send_every_nudge_once(databa
 
     def replica(i: int) -> None:
         start.wait()
-        asyncio.run(
-            reminders.sweep(replicas[i], {"slack": notifiers[i]}, now=MONDAY, worker=f"r{i}")
-        )
+        run_sweep(replicas[i], notifiers[i], MONDAY, worker=f"r{i}")
 
     try:
         threads = [threading.Thread(target=replica, args=(i,)) for i in range(2)]
@@ -465,7 +476,7 @@ def test_two_schedulers_sweeping_at_the_same_moment_send_every_nudge_once(databa
         )
         assert posts == ["C-LOG"]
         with replicas[0].uow() as uow:
-            rows = list(uow.session.query(Delivery).filter(Delivery.kind != reminders.SWEPT))
+            rows = list(uow.session.query(Row).filter(Row.kind != reminders.SWEPT))
             assert len(rows) == 1 + 32 + escalations
             assert {r.status for r in rows} == {"sent"}
     finally:
@@ -481,7 +492,7 @@ def test_a_dry_run_claims_and_sends_nothing_and_shows_what_was_already_sent(db) 
     slack = RecordingNotifier()
     report = run_sweep(db, slack, MONDAY, dry_run=True)
     lines = reminders.describe(report)
-    assert slack.dms == [] and desk.count(Delivery) == 0
+    assert slack.dms == [] and desk.count(Row) == 0
     assert any("nudge -> Sam: C-1, C-2 [would send]" in line for line in lines)
     assert any(line.startswith("  digest -> slack") for line in lines)
 

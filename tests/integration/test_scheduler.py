@@ -16,7 +16,7 @@ from bot.scheduler import (
 )
 from bot.settings import load_settings
 from storage.database import Database
-from storage.models import Delivery
+from storage.models import OutboxMessage as Row
 from tests.reminder_support import RecordingNotifier, utc
 from tests.support import Desk, run_joinedup
 
@@ -59,9 +59,7 @@ def test_the_scheduler_runs_the_reminders_job_at_once_and_then_each_tick(db) -> 
 
     asyncio.run(main())
     assert sorted(slack.dm_counts().values()) == [1, 1] and len(slack.posts) == 1
-    assert {d.claimed_by for d in desk.rows(Delivery, Delivery.kind != "team_sweep")} == {
-        "replica-1"
-    }
+    assert {d.leased_by for d in desk.rows(Row, Row.kind != "team_sweep")} == {"replica-1"}
 
 
 def test_the_scheduler_is_on_in_the_environment_unless_turned_off() -> None:
@@ -103,6 +101,6 @@ def test_joinedup_remind_dry_run_prints_per_person_and_channel_and_sends_nothing
 
     db = Database(f"sqlite:///{path}")
     try:
-        assert Desk(db, MONDAY, team=None).count(Delivery) == 0
+        assert Desk(db, MONDAY, team=None).count(Row) == 0
     finally:
         db.dispose()

@@ -17,7 +17,7 @@ from commands.ports import DeliveryError
 from commands.reply import Reply
 from integrations.spreadsheet.links import verify
 from storage.database import Database
-from storage.models import Delivery
+from storage.models import OutboxMessage as Row
 from tests.support import Desk
 
 FRIDAY_1605 = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)  # London is on GMT
@@ -66,12 +66,17 @@ def post(db: Database, sinks: dict[str, RecordingNotifier], now: dt.datetime):  
     return post_weekly_summaries(db, sinks, now=now, settings=SETTINGS, worker="test")
 
 
+def weekly(team: Desk) -> list[Row]:
+    """The weekly summary's outbox rows, one per linked channel."""
+    return team.rows(Row, Row.kind == "weekly_summary", order_by=Row.id)
+
+
 def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Database) -> None:
     sinks = notifiers()
-    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
-    assert outcome.status == "sent" and sorted(outcome.sent_to) == [
-        "slack:C-SLACK",
-        "teams:19:teams",
+    outcomes = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert sorted((o.status, o.to) for o in outcomes) == [
+        ("sent", "slack:C-SLACK"),
+        ("sent", "teams:19:teams"),
     ]
     [slack] = sinks["slack"].shared
     assert slack["filename"] == "joinedup-rough-sleeping-2026-W47.xlsx"
@@ -83,13 +88,11 @@ def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Data
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=1))) == []
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(hours=7))) == []
     assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
-    [delivery] = team.rows(Delivery)
-    assert (delivery.kind, delivery.subject, delivery.local_day, delivery.status) == (
-        "weekly_summary",
-        "team:1",
-        dt.date(2026, 11, 20),
-        "sent",
-    )
+    rows = weekly(team)
+    assert [(r.dedupe_key, r.status) for r in rows] == [
+        (f"weekly_summary:channel:{r.channel_link_id}:2026-11-20", "sent") for r in rows
+    ]
+    assert len(rows) == 2 and rows[0].deadline == dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 
 
 def test_teams_gets_a_signed_download_link_instead_of_a_file_upload(
@@ -118,9 +121,9 @@ def test_two_sweeps_at_the_same_moment_send_it_once(team: Desk, db: Database) ->
         return await asyncio.gather(post(db, sinks, FRIDAY_1605), post(db, sinks, FRIDAY_1605))
 
     first, second = asyncio.run(both())
-    assert len(first) + len(second) == 1
+    assert len(first) + len(second) == 2
     assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
-    assert team.count(Delivery) == 1
+    assert len(weekly(team)) == 2
 
 
 @pytest.mark.parametrize(
@@ -136,7 +139,7 @@ def test_nothing_is_sent_before_the_time_or_on_other_days(
 ) -> None:
     sinks = notifiers()
     assert asyncio.run(post(db, sinks, now)) == []
-    assert not sinks["slack"].shared and team.count(Delivery) == 0
+    assert not sinks["slack"].shared and weekly(team) == []
 
 
 def test_the_teams_own_day_time_and_timezone_decide(team: Desk, db: Database) -> None:
@@ -145,34 +148,41 @@ def test_the_teams_own_day_time_and_timezone_decide(team: Desk, db: Database) ->
     sinks = notifiers()
     # Monday 13:00 UTC is 08:00 in New York: not yet; 13:30 UTC is 08:30: due.
     assert asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))) == []
-    [outcome] = asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 30, tzinfo=dt.UTC)))
-    assert outcome.status == "sent"
+    outcomes = asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 30, tzinfo=dt.UTC)))
+    assert [o.status for o in outcomes] == ["sent", "sent"]
     assert sinks["slack"].shared[0]["reply"].data["summary"]["week"] == "2026-W48"
 
 
 def test_a_platform_failure_is_retried_later_only_where_it_failed(team: Desk, db: Database) -> None:
     sinks = notifiers()
     sinks["teams"].fail_with.append(DeliveryError("Teams is down", retry_after=600))
-    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
-    assert outcome.status == "retrying" and outcome.sent_to == ["slack:C-SLACK"]
-    [delivery] = team.rows(Delivery)
-    assert delivery.status == "failed" and "Teams is down" in (delivery.last_error or "")
-    assert delivery.next_attempt_at == FRIDAY_1605 + dt.timedelta(seconds=600)
+    outcomes = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert sorted((o.to, o.status) for o in outcomes) == [
+        ("slack:C-SLACK", "sent"),
+        ("teams:19:teams", "retry"),
+    ]
+    slack_row, teams_row = weekly(team)
+    assert teams_row.status == "pending" and "Teams is down" in (teams_row.last_error or "")
+    assert teams_row.next_attempt_at == FRIDAY_1605 + dt.timedelta(seconds=600)
     # Not before the Retry-After...
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=5))) == []
     # ...then Teams alone gets it; Slack is not sent a second copy.
     [retry] = asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=11)))
-    assert retry.status == "sent" and retry.sent_to == ["teams:19:teams"]
+    assert (retry.status, retry.to) == ("sent", "teams:19:teams")
     assert len(sinks["slack"].shared) == len(sinks["teams"].shared) == 1
-    [delivery] = team.rows(Delivery)
-    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    slack_row, teams_row = weekly(team)
+    assert (slack_row.status, slack_row.attempts) == ("sent", 1)
+    assert (teams_row.status, teams_row.attempts) == ("sent", 2)
 
 
 def test_a_permanent_refusal_is_recorded_and_not_retried(team: Desk, db: Database) -> None:
     sinks = notifiers()
     sinks["slack"].fail_with.append(DeliveryError("channel_not_found", permanent=True))
-    [outcome] = asyncio.run(post(db, sinks, FRIDAY_1605))
-    assert outcome.status == "sent" and outcome.sent_to == ["teams:19:teams"]
-    [delivery] = team.rows(Delivery)
-    assert delivery.status == "sent" and "channel_not_found" in (delivery.last_error or "")
+    outcomes = asyncio.run(post(db, sinks, FRIDAY_1605))
+    assert sorted((o.to, o.status) for o in outcomes) == [
+        ("slack:C-SLACK", "failed"),
+        ("teams:19:teams", "sent"),
+    ]
+    slack_row, _ = weekly(team)
+    assert slack_row.status == "failed" and "channel_not_found" in (slack_row.last_error or "")
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(hours=1))) == []

@@ -6,13 +6,13 @@ import datetime as dt
 import json
 
 from commands.reminders import (
-    backoff,
     is_working_day,
     reminder_day,
     working_days_overdue,
 )
 from commands.rules import matching_area
 from storage.models import Area, Team
+from storage.outbox import NUDGE, policy
 
 D = dt.date
 
@@ -80,11 +80,13 @@ def test_the_most_specific_area_wins_then_the_oldest() -> None:
     assert matching_area(twins, "Outreach rota").id == 6  # type: ignore[union-attr]
 
 
-def test_backoff_doubles_to_a_cap_and_honours_retry_after() -> None:
+def test_a_nudge_backoff_doubles_to_a_five_minute_cap_and_honours_retry_after() -> None:
+    backoff = policy(NUDGE).backoff
     assert backoff(1, None) == dt.timedelta(seconds=30)
     assert backoff(3, None) == dt.timedelta(minutes=2)
-    assert backoff(20, None) == dt.timedelta(minutes=30)
-    assert backoff(1, 120) == dt.timedelta(seconds=120)
+    assert backoff(20, None) == dt.timedelta(minutes=5)
+    assert backoff(1, 600) == dt.timedelta(seconds=600)
+    assert policy(NUDGE).max_attempts is None  # until the end of the working day
 
 
 def test_a_stored_reply_reads_back_exactly() -> None:

@@ -1,0 +1,677 @@
+"""Planning reminders: which nudges, digests and escalations are due at a moment, and to whom.
+
+A *sweep* at ``now`` looks at every team (or one) and, for each team whose local
+time is at or after its reminder time on one of its working days (Monday to
+Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
+
+- one **nudge** per owner: a direct message listing their overdue and
+  due-today commitments, merged across all their teams, with Done / Snooze /
+  Reassign buttons. At most one per person per day (kind ``owner_nudge``,
+  subject ``person:<id>``), so a second team's reminder time the same day adds
+  nothing;
+- one **digest** per linked Slack or Teams channel: overdue commitments grouped
+  by department and owner, what is due this week, blocked items with their
+  reasons; escalated items are marked;
+- one **escalation** per commitment overdue by more than the team's threshold in
+  working days and not yet escalated, to the accountable person of its area (see
+  ``matching_area``) or else the team lead.
+
+Snoozed commitments are left out until their snooze date; done and cancelled
+ones never appear. Planning only reads, in a fixed number of batched statements
+whatever the number of teams; ``commands.reminders`` writes the plan to the outbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from commands.language import CommandError
+from commands.presenting import (
+    commitment_buttons,
+    commitment_item,
+    day,
+    person_with_department,
+    ref,
+)
+from commands.reply import Button, Field, Item, Reply, Section
+from commands.rules import OPEN_STATES, matching_area
+from commands.workdays import end_of_local_day, is_working_day, reminder_day, working_days_overdue
+from storage import outbox
+from storage.models import (
+    Area,
+    AreaRole,
+    ChannelLink,
+    Commitment,
+    Department,
+    Person,
+    Team,
+    TeamMember,
+)
+from storage.teams import team_key
+
+log = logging.getLogger(__name__)
+
+NUDGE = outbox.NUDGE
+DIGEST = outbox.DIGEST
+ESCALATION = outbox.ESCALATION
+# A team's sweep for a day, written with its messages: later ticks that day skip the team
+# without planning it again.
+SWEPT = outbox.TEAM_SWEEP
+# Channels that only the console reads: nothing to post to.
+UNSENT_PLATFORMS = frozenset({"console"})
+
+
+def sweep_key(td: TeamDue) -> str:
+    return f"{SWEPT}:team:{td.team.id}:{td.today.isoformat()}"
+
+
+def reply_as_dict(reply: Reply) -> dict[str, Any]:
+    """``reply.to_dict()`` without ``dataclasses.asdict``'s deep copies (four times faster
+    on a sweep's thousands of replies); ``Reply.from_dict`` reads it back unchanged."""
+
+    def fields(fs: Iterable[Field]) -> list[dict[str, Any]]:
+        return [{"label": f.label, "value": f.value} for f in fs]
+
+    def buttons(bs: Iterable[Button]) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": b.label,
+                "command": b.command,
+                "style": b.style,
+                "picks_person": b.picks_person,
+            }
+            for b in bs
+        ]
+
+    return {
+        "headline": reply.headline,
+        "body": reply.body,
+        "fields": fields(reply.fields),
+        "sections": [
+            {
+                "title": s.title,
+                "empty": s.empty,
+                "items": [
+                    {
+                        "title": i.title,
+                        "ref": i.ref,
+                        "fields": fields(i.fields),
+                        "buttons": buttons(i.buttons),
+                        "highlight": i.highlight,
+                        "link": i.link,
+                    }
+                    for i in s.items
+                ],
+            }
+            for s in reply.sections
+        ],
+        "buttons": buttons(reply.buttons),
+        "visibility": reply.visibility,
+        "ok": reply.ok,
+        "usage": reply.usage,
+        "ref": reply.ref,
+        "link": reply.link,
+        "data": dict(reply.data),
+    }
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message the sweep wants to send."""
+
+    kind: str
+    subject: str
+    local_day: dt.date
+    team_id: int | None
+    to: str
+    reply: Reply
+    # {"person_id": 3, "platforms": ["slack", "teams"]} or
+    # {"platform": "slack", "tenant": "T1", "channel_id": "C1"}.
+    target: dict[str, Any]
+    expires_at: dt.datetime | None = None
+    commitment_id: int | None = None
+    refs: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, dt.date]:
+        return (self.kind, self.subject, self.local_day)
+
+    @property
+    def dedupe_key(self) -> str:
+        """Written once across replicas: ``owner_nudge:person:12:2026-11-30``."""
+        return f"{self.kind}:{self.subject}:{self.local_day.isoformat()}"
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        """What the outbox row keeps: enough for any worker to send it later."""
+        payload: dict[str, Any] = {
+            "to": self.to,
+            "target": self.target,
+            "reply": reply_as_dict(self.reply),
+            "refs": list(self.refs),
+        }
+        if self.commitment_id is not None:
+            payload["commitment_id"] = self.commitment_id
+        return payload
+
+    def row(self) -> dict[str, Any]:
+        """The outbox row (``storage.outbox.enqueue_many``): a channel link for a digest, a
+        person on any platform for a nudge or an escalation; gone stale at ``expires_at``."""
+        channel = "link_id" in self.target
+        return {
+            "kind": self.kind,
+            "platform": self.target["platform"] if channel else outbox.ANY_PLATFORM,
+            "team_id": self.team_id,
+            "channel_link_id": self.target["link_id"] if channel else None,
+            "person_id": None if channel else self.target["person_id"],
+            "payload": self.payload,
+            "dedupe_key": self.dedupe_key,
+            "deadline": self.expires_at,
+        }
+
+
+@dataclass(frozen=True)
+class TeamDue:
+    team: Team
+    today: dt.date
+
+    @property
+    def week_end(self) -> dt.date:
+        """Sunday of the team's current ISO week."""
+        return self.today + dt.timedelta(days=7 - self.today.isoweekday())
+
+
+@dataclass
+class Plan:
+    now: dt.datetime
+    teams: list[TeamDue] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    # Teams due now whose sweep for the day was already claimed (left out of ``teams``).
+    already_swept: list[TeamDue] = field(default_factory=list)
+
+
+# What a sweep reads of a commitment: only these columns, and no relationship loads
+# behind our back (owner and department are attached in one batch by _attach_people).
+_LEAN = (
+    load_only(
+        Commitment.id,
+        Commitment.team_id,
+        Commitment.number,
+        Commitment.text,
+        Commitment.owner_id,
+        Commitment.department_id,
+        Commitment.due_date,
+        Commitment.status,
+        Commitment.blocked_reason,
+        Commitment.snoozed_until,
+        Commitment.escalated_at,
+        Commitment.done_at,
+        Commitment.cancelled_reason,
+        Commitment.source_link,
+        raiseload=True,
+    ),
+    raiseload("*"),
+)
+
+
+class _Items:
+    """Each commitment's item (``presenting.commitment_item``), built once per sweep and
+    shared by the owner's nudge (with Done / Snooze / Reassign buttons), the channel digest
+    (without) and an escalation."""
+
+    def __init__(self) -> None:
+        self._plain: dict[tuple[int, dt.date], Item] = {}
+
+    def plain(self, c: Commitment, today: dt.date) -> Item:
+        key = (c.id, today)
+        item = self._plain.get(key)
+        if item is None:
+            item = self._plain[key] = commitment_item(c, today, buttons=False)
+        return item
+
+    def with_buttons(self, c: Commitment, today: dt.date) -> Item:
+        p = self.plain(c, today)
+        return Item(p.title, p.ref, p.fields, commitment_buttons(c), p.highlight, p.link)
+
+
+def _snoozed(c: Commitment, today: dt.date) -> bool:
+    return c.snoozed_until is not None and c.snoozed_until > today
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}"
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a sweep builds its plan.
+
+    Planning 1,000 teams allocates a few hundred thousand small objects that all stay
+    alive until the plan is claimed (ORM rows, items, fields, buttons); each full
+    collection on the way rescans them all, which cost 1.4 s of 3 s in bench/reminders.py.
+    Nothing here makes garbage cycles that must go at once; collection resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def plan_sweep(
+    session: Session,
+    *,
+    now: dt.datetime,
+    team_name: str | None = None,
+    include_swept: bool = False,
+) -> Plan:
+    """What should go out at ``now``; reads only, in at most nine batched statements.
+
+    Teams already swept today are left out (in ``already_swept``) unless
+    ``include_swept`` (a dry run shows everything, marked with what was sent).
+    """
+    with cyclic_gc_paused():
+        return _plan_sweep(session, now=now, team_name=team_name, include_swept=include_swept)
+
+
+def _plan_sweep(
+    session: Session, *, now: dt.datetime, team_name: str | None, include_swept: bool
+) -> Plan:
+    all_teams = list(session.scalars(select(Team).order_by(Team.id)))
+    if team_name is not None:
+        key = team_key(team_name)
+        chosen = [t for t in all_teams if t.key == key]
+        if not chosen:
+            raise CommandError(f'There is no team called "{team_name}".')
+    else:
+        chosen = all_teams
+    plan = Plan(now=now)
+    for team in chosen:
+        today = reminder_day(team, now)
+        if today is not None:
+            plan.teams.append(TeamDue(team, today))
+    if plan.teams and not include_swept:
+        swept = set(outbox.existing(session, [sweep_key(td) for td in plan.teams]))
+        plan.already_swept = [td for td in plan.teams if sweep_key(td) in swept]
+        plan.teams = [td for td in plan.teams if sweep_key(td) not in swept]
+    if not plan.teams:
+        return plan
+    due = {td.team.id: td for td in plan.teams}
+    due_ids = list(due)
+    horizon = max(td.week_end for td in plan.teams)
+
+    commitments = list(
+        session.scalars(
+            select(Commitment)
+            .where(
+                Commitment.team_id.in_(due_ids),
+                Commitment.status.in_(OPEN_STATES),
+                or_(Commitment.status == "blocked", Commitment.due_date <= horizon),
+            )
+            .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
+            .options(*_LEAN)
+        )
+    )
+    by_team: dict[int, list[Commitment]] = defaultdict(list)
+    for c in commitments:
+        if not _snoozed(c, due[c.team_id].today):
+            by_team[c.team_id].append(c)
+
+    # Owners' items, per team: overdue or due today.
+    nudge_items: dict[int, list[tuple[Team, dt.date, Commitment]]] = defaultdict(list)
+    for team_id, listed in by_team.items():
+        td = due[team_id]
+        for c in listed:
+            if c.due_date is not None and c.due_date <= td.today:
+                nudge_items[c.owner_id].append((td.team, td.today, c))
+
+    # The same owners' items in their other teams (not due in this sweep) on a working day
+    # there: one nudge a day carries everything, whichever team's reminder time came first.
+    others = {t.id: t for t in all_teams if t.id not in due}
+    if nudge_items and others:
+        others_today = {
+            t.id: d
+            for t in others.values()
+            if is_working_day(d := now.astimezone(ZoneInfo(t.timezone)).date(), t.holidays)
+        }
+        if others_today:
+            elsewhere = list(
+                session.scalars(
+                    select(Commitment)
+                    .where(
+                        Commitment.owner_id.in_(list(nudge_items)),
+                        Commitment.team_id.in_(list(others_today)),
+                        Commitment.status.in_(OPEN_STATES),
+                        Commitment.due_date <= max(others_today.values()),
+                    )
+                    .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
+                    .options(*_LEAN)
+                )
+            )
+            for c in elsewhere:
+                today = others_today[c.team_id]
+                if c.due_date is not None and c.due_date <= today and not _snoozed(c, today):
+                    nudge_items[c.owner_id].append((others[c.team_id], today, c))
+            commitments.extend(elsewhere)
+    _attach_people(session, commitments)
+
+    links = list(
+        session.scalars(
+            select(ChannelLink)
+            .where(
+                ChannelLink.team_id.in_(due_ids),
+                ChannelLink.platform.not_in(list(UNSENT_PLATFORMS)),
+            )
+            .order_by(ChannelLink.id)
+        )
+    )
+    links_by_team: dict[int, list[ChannelLink]] = defaultdict(list)
+    for link in links:
+        links_by_team[link.team_id].append(link)
+
+    # Escalations: overdue by more than the threshold in working days, not yet escalated.
+    candidates = [
+        c
+        for team_id, listed in by_team.items()
+        for c in listed
+        if c.escalated_at is None
+        and c.due_date is not None
+        and c.due_date < due[team_id].today
+        and working_days_overdue(c.due_date, due[team_id].today, due[team_id].team.holidays)
+        > due[team_id].team.escalation_days
+    ]
+    items = _Items()
+    escalations = (
+        _plan_escalations(session, candidates, due, links_by_team, items) if candidates else []
+    )
+    escalating = {e.commitment_id: e.to for e in escalations}
+
+    plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
+    for td in plan.teams:
+        for link in links_by_team.get(td.team.id, []):
+            digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
+            if digest is not None:
+                plan.outgoing.append(digest)
+    plan.outgoing.extend(escalations)
+    return plan
+
+
+def _attach_people(session: Session, commitments: Sequence[Commitment]) -> None:
+    """Give each commitment its owner and department in two batched queries (instead of
+    joining them onto every commitment row, which costs more than it saves at scale)."""
+    if not commitments:
+        return
+    owners = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_({c.owner_id for c in commitments}))
+        ).unique()
+    }
+    departments = {d.id: d for d in session.scalars(select(Department))}
+    for c in commitments:
+        set_committed_value(c, "owner", owners[c.owner_id])
+        set_committed_value(
+            c, "department", departments.get(c.department_id) if c.department_id else None
+        )
+
+
+def _platforms(
+    team_ids: Iterable[int], links_by_team: Mapping[int, list[ChannelLink]]
+) -> list[str]:
+    seen: list[str] = []
+    for team_id in team_ids:
+        for link in links_by_team.get(team_id, []):
+            if link.platform not in seen:
+                seen.append(link.platform)
+    return seen
+
+
+def _plan_nudges(
+    nudge_items: Mapping[int, list[tuple[Team, dt.date, Commitment]]],
+    due: Mapping[int, TeamDue],
+    links_by_team: Mapping[int, list[ChannelLink]],
+    now: dt.datetime,
+    items: _Items,
+) -> list[Outgoing]:
+    out = []
+    for owner_id, entries in nudge_items.items():
+        owner = entries[0][2].owner
+        first_team, first_today = next((t, d) for t, d, _ in entries if t.id in due)
+        # The nudge's day: the owner's own calendar day when we know their timezone,
+        # else the day of the team whose reminder brought it.
+        nudge_day = (
+            now.astimezone(ZoneInfo(owner.timezone)).date() if owner.timezone else first_today
+        )
+        teams = list(dict.fromkeys(t.id for t, _, _ in entries))
+        names = {t.id: t.name for t, _, _ in entries}
+        several = len(teams) > 1
+        sections = []
+        overdue = due_today = 0
+        for team_id in teams:
+            late = [
+                (d, c)
+                for t, d, c in entries
+                if t.id == team_id and c.due_date is not None and c.due_date < d
+            ]
+            today_ = [(d, c) for t, d, c in entries if t.id == team_id and c.due_date == d]
+            overdue += len(late)
+            due_today += len(today_)
+            prefix = f"{names[team_id]}: " if several else ""
+            if late:
+                sections.append(
+                    Section(f"{prefix}Overdue", tuple(items.with_buttons(c, d) for d, c in late))
+                )
+            if today_:
+                sections.append(
+                    Section(
+                        f"{prefix}Due today", tuple(items.with_buttons(c, d) for d, c in today_)
+                    )
+                )
+        parts = [
+            _count(n, word) for n, word in ((overdue, "overdue"), (due_today, "due today")) if n
+        ]
+        refs = tuple(
+            f"{ref('C', c.number)}" + (f" ({t.name})" if several else "") for t, _, c in entries
+        )
+        out.append(
+            Outgoing(
+                kind=NUDGE,
+                subject=f"person:{owner_id}",
+                local_day=nudge_day,
+                team_id=first_team.id,
+                to=owner.display_name,
+                reply=Reply(
+                    headline=f"Good morning {owner.display_name}: "
+                    f"{' and '.join(parts)} on your list",
+                    body="Mark them done, snooze them, or hand them to someone else.",
+                    sections=tuple(sections),
+                    data={"kind": NUDGE, "person_id": owner_id, "commitments": list(refs)},
+                ),
+                target={"person_id": owner_id, "platforms": _platforms(teams, links_by_team)},
+                expires_at=end_of_local_day(nudge_day, owner.timezone or first_team.timezone),
+                refs=refs,
+            )
+        )
+    return out
+
+
+def _plan_digest(
+    td: TeamDue,
+    link: ChannelLink,
+    commitments: Sequence[Commitment],
+    escalating: Mapping[int | None, str],
+    items: _Items,
+) -> Outgoing | None:
+    today = td.today
+
+    def item(c: Commitment) -> Item:
+        shown = items.plain(c, today)
+        if c.id in escalating:
+            mark = f"today, to {escalating[c.id]}"
+        elif c.escalated_at is not None:
+            mark = day(c.escalated_at.astimezone(ZoneInfo(td.team.timezone)).date())
+        else:
+            return shown
+        return dataclasses.replace(shown, fields=(*shown.fields, Field("Escalated", mark)))
+
+    blocked = [c for c in commitments if c.status == "blocked"]
+    overdue = [
+        c for c in commitments if c.status != "blocked" and c.due_date and c.due_date < today
+    ]
+    this_week = [
+        c
+        for c in commitments
+        if c.status != "blocked" and c.due_date and today <= c.due_date <= td.week_end
+    ]
+    if not (blocked or overdue or this_week):
+        return None
+
+    groups: dict[tuple[str, str, int], list[Commitment]] = defaultdict(list)
+    for c in overdue:
+        dept = c.department.name if c.department else ""
+        groups[(dept.casefold(), c.owner.display_name.casefold(), c.owner_id)].append(c)
+    sections = [
+        Section(
+            f"Overdue: {members[0].owner.display_name}"
+            + (f" ({members[0].department.name})" if members[0].department else ""),
+            tuple(item(c) for c in members),
+        )
+        for _, members in sorted(groups.items())
+    ]
+    if this_week:
+        sections.append(Section("Due this week", tuple(item(c) for c in this_week)))
+    if blocked:
+        sections.append(Section("Blocked", tuple(item(c) for c in blocked)))
+    summary = ", ".join(
+        (
+            _count(len(overdue), "overdue"),
+            _count(len(this_week), "due this week"),
+            _count(len(blocked), "blocked"),
+        )
+    )
+    n_escalated = sum(1 for c in commitments if c.id in escalating or c.escalated_at is not None)
+    if n_escalated:
+        summary += f", {n_escalated} escalated"
+    where = f"{link.platform} {link.name or link.channel_id}"
+    return Outgoing(
+        kind=DIGEST,
+        subject=f"channel:{link.id}",
+        local_day=today,
+        team_id=td.team.id,
+        to=f"{where} ({td.team.name})",
+        reply=Reply(
+            headline=f"{td.team.name}: commitments on {day(today)}",
+            body=summary,
+            sections=tuple(sections),
+            visibility="channel",
+            data={"kind": DIGEST, "team": td.team.name, "summary": summary},
+        ),
+        target={
+            "platform": link.platform,
+            "tenant": link.tenant,
+            "channel_id": link.channel_id,
+            "link_id": link.id,
+        },
+        expires_at=end_of_local_day(today, td.team.timezone),
+        refs=tuple(ref("C", c.number) for c in (*overdue, *this_week, *blocked)),
+    )
+
+
+def _plan_escalations(
+    session: Session,
+    candidates: Sequence[Commitment],
+    due: Mapping[int, TeamDue],
+    links_by_team: Mapping[int, list[ChannelLink]],
+    items: _Items,
+) -> list[Outgoing]:
+    team_ids = sorted({c.team_id for c in candidates})
+    leads: dict[int, Person] = {}
+    for member, person in session.execute(
+        select(TeamMember, Person)
+        .join(Person, Person.id == TeamMember.person_id)
+        .where(TeamMember.team_id.in_(team_ids), TeamMember.role == "lead")
+        .order_by(TeamMember.joined_at, TeamMember.id)
+    ).unique():
+        leads.setdefault(member.team_id, person)
+    areas: dict[int, dict[int, Area]] = defaultdict(dict)
+    accountable: dict[int, Person] = {}
+    for area, person in session.execute(
+        select(Area, Person)
+        .join(AreaRole, AreaRole.area_id == Area.id)
+        .join(Person, Person.id == AreaRole.person_id)
+        .where(
+            Area.team_id.in_(team_ids),
+            AreaRole.role == "accountable",
+            AreaRole.ended_at.is_(None),
+        )
+        .order_by(AreaRole.created_at, AreaRole.id)
+    ).unique():
+        areas[area.team_id][area.id] = area
+        accountable.setdefault(area.id, person)
+
+    out = []
+    for c in candidates:
+        td = due[c.team_id]
+        matched = matching_area(areas[c.team_id].values(), c.text)
+        target = accountable[matched.id] if matched is not None else None
+        if target is not None and matched is not None:
+            why = f"You are accountable for {matched.name}."
+        else:
+            target = leads.get(c.team_id)
+            why = f"You lead {td.team.name}" + (
+                "; no area with an accountable person matches it." if areas[c.team_id] else "."
+            )
+        if target is None:
+            log.warning("C-%s in team %s: nobody to escalate to", c.number, c.team_id)
+            continue
+        assert c.due_date is not None  # candidates are overdue
+        n = working_days_overdue(c.due_date, td.today, td.team.holidays)
+        r = ref("C", c.number)
+        out.append(
+            Outgoing(
+                kind=ESCALATION,
+                subject=f"commitment:{c.id}",
+                local_day=td.today,
+                team_id=c.team_id,
+                to=target.display_name,
+                reply=Reply(
+                    headline=f"Escalation: {r} is {n} working days overdue",
+                    body=f"{person_with_department(c.owner)} owns it in {td.team.name}; "
+                    f"it was due {day(c.due_date)}. {why}",
+                    sections=(Section("Overdue", (items.with_buttons(c, td.today),)),),
+                    ref=r,
+                    data={
+                        "kind": ESCALATION,
+                        "commitment": r,
+                        "team": td.team.name,
+                        "person_id": target.id,
+                        "working_days_overdue": n,
+                    },
+                ),
+                target={
+                    "person_id": target.id,
+                    "platforms": _platforms([c.team_id], links_by_team),
+                },
+                # Worth sending today; undelivered, it is planned again on the next working day.
+                expires_at=end_of_local_day(td.today, td.team.timezone),
+                commitment_id=c.id,
+                refs=(r,),
+            )
+        )
+    return out
