@@ -87,9 +87,10 @@ def throughput(messages: list[str]) -> float:
     return CALLS / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """Score every set, or only the sets named on the command line (``unseen.jsonl``)."""
     messages: list[str] = []
-    for name in SETS:
+    for name in argv or SETS:
         path = FIXTURES / name
         if path.exists():
             rows = load(path)
@@ -99,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
