@@ -546,7 +546,7 @@ _BY_MANNER = frozenset(
     "me us them him her you all everyone anyone someone teams slack".split()
 )
 # "before the board meets on the 9th": the event is said for the date; both go.
-_EVENT_BEFORE = re.compile(r"\s+(?:before|ahead of|in time for)\s+(?:\S+\s+){0,5}\S+$", re.I)
+_EVENT_BEFORE = re.compile(r"(?:^|\s+)(?:before|ahead of|in time for)\s+(?:\S+\s+){0,5}\S+$", re.I)
 _PROBE_DAY = datetime.date(2026, 1, 14)
 _MAX_PHRASE_WORDS = 10
 # A tail after "by" this short is meant as a date even when unreadable ("by flurbsday" is
