@@ -175,7 +175,7 @@ def _decision_reply(ctx: Context, d: Decision, headline: str) -> Reply:
             "decided_by": d.decided_by.display_name,
             "department": d.department.name if d.department else None,
             "status": d.status,
-            "at": d.created_at.isoformat(),
+            "at": d.created_at.astimezone(ZoneInfo(ctx.require_team().timezone)).isoformat(),
         },
     )
 
