@@ -282,7 +282,7 @@ _MAX_DATE_WORDS = 7
 # --- cleaning -------------------------------------------------------------------------------
 
 _LABEL = re.compile(
-    r"^[\s*_~>]*(?:final\s+)?(?:de[cs]i[sc]i?on(?:\s+made)?|agreed|actions?|final call)[*_~]*"
+    r"^[\s*_~>]*(?:final\s+)?(?:de[cs]i[sc]i?on(?:\s+made)?|agreed|actions?|final call|AP)[*_~]*"
     r"\s*[:\-\u2013\u2014]+[*_~]*\s*",
     re.I,
 )

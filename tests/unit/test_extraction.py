@@ -309,3 +309,13 @@ def test_reported_history_and_pleasantries_are_not_records(message: str) -> None
 )
 def test_minute_style_outcomes_are_decisions(message: str) -> None:
     assert extract(message, today=datetime.date(2026, 11, 18)).kind == "decision"
+
+
+def test_logging_a_minute_line_gives_it_to_the_author_and_keeps_the_name_in_the_text() -> None:
+    from commands.capture import log_command
+    from commands.language import parse
+
+    found = extract("AP: Priya to circulate the form by Friday", today=TODAY)
+    command = parse(log_command("commitment", found, author="<@U1>"))
+    assert command == parse("commit <@U1> Priya to circulate the form by Friday by 2026-11-20")
+    assert command.text == "Priya to circulate the form by Friday"  # type: ignore[union-attr]
