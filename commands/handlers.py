@@ -557,7 +557,9 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
         raise CommandError(f"{owner.display_name} is already {cmd.role} for {area.name}.")
     holder = _accountable(ctx, area)
     displaced = None
-    if cmd.role == "accountable" and holder is not None and holder.person_id != owner.id:
+    # Both take the accountable role from its holder: naming someone else accountable, and
+    # giving the holder another role (a person holds one role per area).
+    if holder is not None and ((cmd.role == "accountable") != (holder.person_id == owner.id)):
         if not may_take_accountable(
             actor_id=ctx.actor.id,
             current_accountable_id=holder.person_id,
@@ -567,7 +569,7 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
                 f"Only {holder.person.display_name} (accountable for {area.name}) or a team "
                 f"lead can change who is accountable for {area.name}."
             )
-        displaced = holder.person_id
+        displaced = holder.person_id if holder.person_id != ctx.actor.id else None
     replaced = []
     for r in active:
         # One accountable person per area (RACI); a person holds one role per area.
@@ -589,8 +591,9 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
         ctx.tell(
             displaced,
             Reply(
-                headline=f"{owner.display_name} is now accountable for {area.name}",
-                body=f"{ctx.actor.display_name} changed it; you are no longer accountable.",
+                headline=f"{owner.display_name} is now {cmd.role} for {area.name}",
+                body=f"{ctx.actor.display_name} changed it; you are no longer accountable "
+                f"for {area.name}.",
                 data={"area": area.name, "displaced": displaced},
             ),
         )

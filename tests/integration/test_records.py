@@ -158,6 +158,15 @@ def test_an_ordinary_member_cannot_take_over_an_accountable_role(desk: Desk) -> 
     assert _direct_messages(desk) == []
 
 
+def test_an_ordinary_member_cannot_demote_the_accountable_person_to_another_role(
+    desk: Desk,
+) -> None:
+    desk.say(f"owns winter shelter {PRIYA} accountable")
+    assert not desk.say(f"owns winter shelter {PRIYA} responsible", as_=SAM).ok
+    [role] = desk.rows(AreaRole, AreaRole.ended_at.is_(None))
+    assert (role.person_id, role.role) == (desk.person_id(PRIYA), "accountable")
+
+
 def test_claiming_an_area_nobody_holds_stays_free(desk: Desk) -> None:
     assert desk.say("owns hospital discharge me accountable", as_=SAM).ok
     assert desk.say("owns hospital discharge me responsible", as_=PRIYA).ok
