@@ -235,6 +235,15 @@ def test_a_new_london_team_skips_england_and_wales_bank_holidays(desk: Desk) -> 
     assert desk.rows(Team, Team.name == "Rough Sleeping")[0].holidays is None
 
 
+def test_the_holiday_calendar_follows_a_change_of_timezone_unless_set_by_hand(desk: Desk) -> None:
+    reply = desk.say("team set timezone Europe/Dublin")
+    assert reply.ok and "IE" in reply.headline
+    assert desk.rows(Team)[0].holidays == "IE"
+    desk.say("team set holidays GB-SCT")
+    desk.say("team set timezone Europe/London")
+    assert desk.rows(Team)[0].holidays == "GB-SCT"
+
+
 def test_setting_a_department_files_open_records_that_had_none(desk: Desk) -> None:
     desk.say(f"commit {SAM} Send the DPIA by Friday")
     desk.say(f"commit {SAM} Book the room")
