@@ -18,7 +18,13 @@ answer", "Will circulate ...") were then closed. ``heldout.jsonl`` was labelled 
 the rules were written and scored once before any fix; gaps it exposed have since been
 closed, so read both as optimistic and watch real messages for the rest.
 
-Run: ``.venv/bin/python bench/extraction_quality.py``
+``minutes.jsonl`` (143) and ``unseen.jsonl`` (70) are meeting-minute lines, Teams and Slack
+styles and reported history, written together; ``unseen.jsonl`` was kept aside while the rules
+for minute-style actions, outcomes and history were written against ``minutes.jsonl``, and
+scored once before (decision F1 0.72, commitment F1 0.68) and once after (0.97, 1.00; owner
+and due right for 29/29). Both were written by the engineer who then changed the rules.
+
+Run: ``.venv/bin/python bench/extraction_quality.py [set.jsonl ...]``
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from commands.extraction import extract  # noqa: E402
 
 TODAY = datetime.date(2026, 11, 18)
 FIXTURES = ROOT / "tests" / "fixtures" / "extraction"
-SETS = ("labelled.jsonl", "heldout.jsonl", "fresh.jsonl")
+SETS = ("labelled.jsonl", "heldout.jsonl", "fresh.jsonl", "minutes.jsonl", "unseen.jsonl")
 KINDS = ("decision", "commitment", "none")
 CALLS = 10_000
 
@@ -87,9 +93,10 @@ def throughput(messages: list[str]) -> float:
     return CALLS / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    """Score every set, or only the sets named on the command line (``unseen.jsonl``)."""
     messages: list[str] = []
-    for name in SETS:
+    for name in argv or SETS:
         path = FIXTURES / name
         if path.exists():
             rows = load(path)
@@ -99,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

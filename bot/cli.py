@@ -70,6 +70,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             out=sys.stdout,
             as_json=args.json,
             prompt=prompt if interactive else None,
+            create=args.create,
+            display_name=args.name,
         )
     except CommandError as exc:
         raise UsageError(exc.message) from None
@@ -302,8 +304,12 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
 
 def add_chat(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="the command language on stdin, one command a line")
-    p.add_argument("--team", required=True, help="team name (created on first use)")
+    p.add_argument(
+        "--team", required=True, help="team name (the first team is created on first use)"
+    )
+    p.add_argument("--create", action="store_true", help="make --team a new team on purpose")
     p.add_argument("--as", dest="as_", required=True, metavar="EMAIL", help="who you are")
+    p.add_argument("--name", help="the name others see for you (default: from the email)")
     p.add_argument("--json", action="store_true", help="one JSON object per reply")
     p.set_defaults(func=cmd_chat)
 

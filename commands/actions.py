@@ -111,6 +111,24 @@ class CloseRisk:
 
 
 @dataclass(frozen=True)
+class RateRisk:
+    number: int
+    impact: str | None = None
+    likelihood: str | None = None
+
+
+@dataclass(frozen=True)
+class ReassignRisk:
+    number: int
+    owner: str
+
+
+@dataclass(frozen=True)
+class SetMyName:
+    name: str
+
+
+@dataclass(frozen=True)
 class CreateTeam:
     name: str
 
@@ -190,6 +208,9 @@ Command = (
     | ListRecords
     | LogRisk
     | CloseRisk
+    | RateRisk
+    | ReassignRisk
+    | SetMyName
     | CreateTeam
     | ShowTeam
     | SetTeamOption

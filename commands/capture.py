@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from commands.extraction import Extraction, extract
 from commands.invocation import ChannelRef
+from commands.language import is_owner_token
 from commands.rules import local_today
 from storage.models import Team
 from storage.teams import team_for_channel
@@ -71,6 +72,8 @@ def log_command(kind: RecordKind, found: Extraction, *, author: str) -> str:
     owner = found.owner if found.owner and found.owner not in ("me", "we") else author
     if owner.startswith("@") and not owner.startswith("<@"):
         owner = author  # a plain "@name" in chat text is not a handle we can trust
+    if not is_owner_token(owner):
+        owner = author  # a name from minutes ("Priya to send..."): the text keeps it
     line = f"commit {owner} {text}"
     if found.kind == "commitment" and found.due:
         line += f" by {found.due.isoformat()}"

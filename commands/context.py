@@ -49,6 +49,8 @@ class Context:
                 tenant=invocation.channel.tenant,
                 channel_id=invocation.channel.channel_id,
             )
+        # Reading (`show`, `who owns`, `list`: ``join=False``) adds nobody to the team;
+        # whoever changes something joins it (here, and again in ``audit``).
         if team is not None and join:
             people.ensure_member(session, team.id, actor.id)
         return cls(session=session, invocation=invocation, actor=actor, team=team)
@@ -82,9 +84,14 @@ class Context:
             is not None
         )
 
-    def resolve_owner(self, token: str, *, usage: str | None = None) -> Person:
+    def resolve_owner(
+        self, token: str, *, usage: str | None = None, read_only: bool = False
+    ) -> Person:
         """``me``, a mention token, ``@handle`` or an email -> a Person (emails are created on
-        first sight; unknown handles are refused rather than guessed)."""
+        first sight; unknown handles are refused rather than guessed).
+
+        ``read_only`` (lists, lookups): nobody is created or added to the team; an email
+        nobody has is refused."""
         person: Person | None
         mentioned = self.invocation.mentions.get(token)
         if mentioned is not None:
@@ -101,11 +108,15 @@ class Context:
                     "(they'll be added to the team).",
                     usage=usage,
                 )
+        elif read_only:
+            person = people.person_by_email(self.session, token)
+            if person is None:
+                raise CommandError(f"Nobody with the email {token} is in the log.", usage=usage)
         else:
             person = people.find_or_create_by_email(self.session, token)
         if person is None:
             raise CommandError(f"I couldn't tell who {token} is.", usage=usage)
-        if self.team is not None:
+        if self.team is not None and not read_only:
             people.ensure_member(self.session, self.team.id, person.id)
         return person
 
@@ -124,6 +135,10 @@ class Context:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
+        """Record a change (who, when, before, after). Whoever changes a team's log is one of
+        its members from then on."""
+        if self.team is not None:
+            people.ensure_member(self.session, self.team.id, self.actor.id)
         self.session.add(
             AuditEvent(
                 team_id=self.team.id if self.team else None,
@@ -142,6 +157,32 @@ class Context:
         """Queue ``reply`` for the team's channels on the other platforms (written to the
         outbox in this same transaction by ``write_announcements``)."""
         self.announcements.append(reply)
+
+    def tell(self, person_id: int, reply: Reply) -> None:
+        """Queue a direct message to one person (someone displaced by this change), in this
+        same transaction: an outbox row of kind "direct" whose payload names the person.
+
+        The row's ``platform`` is "direct" (the person's own chat, on whichever platform
+        reaches them) and its channel is the team's first linked channel, which the outbox
+        table requires; the delivery engine sends it to the person, never to that channel.
+        """
+        team = self.require_team()
+        if person_id == self.actor.id:
+            return  # nobody is told what they did themselves
+        links = links_of_team(self.session, team.id)
+        if not links:
+            return
+        self.session.add(
+            OutboxMessage(
+                team_id=team.id,
+                channel_link_id=links[0].id,
+                platform="direct",
+                kind="direct",
+                payload={"person_id": person_id, "reply": reply.to_dict()},
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
+        )
 
     def write_announcements(self) -> None:
         if self.team is None or not self.announcements:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["UnreadableDate", "looks_like_date", "parse_when"]
+__all__ = ["UnreadableDate", "looks_like_date", "parse_when", "split_trailing_date"]
 
 _MAX_DISTANCE = datetime.timedelta(days=5 * 366)
 
@@ -131,7 +131,8 @@ _MONTH_ONLY = re.compile(
     r"(?:\s+(\d{4}))?$"
 )
 _WEEKDAY_PHRASE = re.compile(
-    rf"^(?:(this coming|the coming|coming|this|next)\s+)?({_WEEKDAY})(\s+week)?$"
+    rf"^(?:(this coming|the coming|coming|this|next)\s+)?({_WEEKDAY})"
+    r"(?:(\s+week)|\s+(next|this) week)?$"
 )
 _A_WEEK_ON = re.compile(rf"^a week (?:on |from )?({_WEEKDAY})$")
 _RELATIVE = re.compile(
@@ -243,6 +244,23 @@ def _next_on_or_after(today: datetime.date, *, month: int, day: int, words: str)
     raise UnreadableDate(words, today=today)
 
 
+def _nearest_year(today: datetime.date, *, month: int, day: int, words: str) -> datetime.date:
+    """The ``day``/``month`` nearest to today, this year, last year or next.
+
+    "25 Nov" said on 30 Nov means the 25th just gone (so the item is overdue), not next
+    November; "15 Jan" said in December means next January. A tie goes to the future.
+    """
+    candidates = []
+    for year in range(today.year - 4, today.year + 5):
+        try:
+            candidates.append(datetime.date(year, month, day))
+        except ValueError:
+            continue  # 29 February outside a leap year
+    if not candidates:
+        raise UnreadableDate(words, today=today)
+    return min(candidates, key=lambda c: (abs((c - today).days), c < today))
+
+
 def _explicit(
     year: int, month: int, day: int, *, words: str, today: datetime.date
 ) -> datetime.date:
@@ -304,7 +322,7 @@ def _by_rules(text: str, *, words: str, today: datetime.date) -> datetime.date |
             return _explicit(_full_year(m[3]), month, day, words=words, today=today)
         if not (1 <= month <= 12 and 1 <= day <= _days_in_month_any_year(month)):
             raise UnreadableDate(words, today=today)
-        return _next_on_or_after(today, month=month, day=day, words=words)
+        return _nearest_year(today, month=month, day=day, words=words)
     for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
         if m := pattern.match(text):
             day, month = int(m[day_group]), _month_index(m[month_group])
@@ -312,7 +330,7 @@ def _by_rules(text: str, *, words: str, today: datetime.date) -> datetime.date |
                 return _explicit(_full_year(m[3]), month, day, words=words, today=today)
             if not 1 <= day <= _days_in_month_any_year(month):
                 raise UnreadableDate(words, today=today)
-            return _next_on_or_after(today, month=month, day=day, words=words)
+            return _nearest_year(today, month=month, day=day, words=words)
     if m := _DAY_ONLY.match(text):
         day = int(m[1])
         if not 1 <= day <= 31:
@@ -327,7 +345,9 @@ def _by_rules(text: str, *, words: str, today: datetime.date) -> datetime.date |
         return _month_phrase(m[1], _month_index(m[2]), m[3], today=today)
 
     if m := _WEEKDAY_PHRASE.match(text):
-        return _weekday_phrase(m[1], _weekday_index(m[2]), week_later=bool(m[3]), today=today)
+        # "Tuesday next week" is "next Tuesday"; "Tuesday this week" is "this Tuesday".
+        qualifier = m[4] or m[1]
+        return _weekday_phrase(qualifier, _weekday_index(m[2]), week_later=bool(m[3]), today=today)
     if m := _A_WEEK_ON.match(text):
         return _weekday_phrase(None, _weekday_index(m[1]), week_later=True, today=today)
 
@@ -483,8 +503,10 @@ def parse_when(text: str, *, today: datetime.date, use_dateparser: bool = True) 
     """The date meant by ``text`` (what follows "by"/"until"), relative to the local ``today``.
 
     A leading "by ", "until " or "on " is tolerated. Explicit dates in the past are returned as
-    they are (the caller decides whether that is an error). ``use_dateparser=False`` keeps to our
-    own rules: the extractor uses it to stay fast and predictable on free text.
+    they are (the caller decides whether that is an error); a day and month without a year
+    take the year that puts them nearest to today, so "25 Nov" on 30 Nov is five days ago.
+    ``use_dateparser=False`` keeps to our own rules: the extractor uses it to stay fast and
+    predictable on free text.
 
     Raises UnreadableDate when the text is empty, not a date, impossible ("31/02"), or only
     readable as something more than five years away.
@@ -506,3 +528,79 @@ def looks_like_date(text: str) -> bool:
     it may say yes to text that ``parse_when`` then rejects, never the other way round for the
     forms our own rules read."""
     return bool(_DATE_START.match(_normalise(text)))
+
+
+# --- a due date at the end of a sentence ------------------------------------------------------
+
+_PREPOSITION = re.compile(
+    r"^(?:no later than|not later than|by|on|before|until|till|til|due(?: by| on)?)\s+", re.I
+)
+# Words that, right before a bare date phrase, make it part of the text: "the plan for next
+# year", "the Friday meeting", "last Tuesday's minutes".
+_NOT_BEFORE_BARE_DATE = frozenset(
+    "for of the a an this that from since after per every each last at to with".split()
+)
+# "by hand", "by email": a manner, not a date, so no refusal for an unreadable date.
+_BY_MANNER = frozenset(
+    "hand email e-mail post phone text letter courier design default law name rota then "
+    "me us them him her you all everyone anyone someone teams slack".split()
+)
+# "before the board meets on the 9th": the event is said for the date; both go.
+_EVENT_BEFORE = re.compile(r"(?:^|\s+)(?:before|ahead of|in time for)\s+(?:\S+\s+){0,5}\S+$", re.I)
+_PROBE_DAY = datetime.date(2026, 1, 14)
+_MAX_PHRASE_WORDS = 10
+# A tail after "by" this short is meant as a date even when unreadable ("by flurbsday" is
+# refused, not swallowed into the text); a longer tail ("written by the housing team") is text.
+_MAX_UNDATED_BY_WORDS = 2
+
+
+def _readable(phrase: str) -> bool:
+    try:
+        parse_when(phrase, today=_PROBE_DAY, use_dateparser=False)
+    except UnreadableDate:
+        return False
+    return True
+
+
+def split_trailing_date(text: str) -> tuple[str, str | None]:
+    """``text`` without its trailing due-date phrase, and the phrase (None when there is none).
+
+    The phrase may follow a preposition ("by Friday", "on Thursday", "before 4 Dec",
+    "until Monday", "no later than the 9th") or stand alone ("next Tuesday", "in 3 working
+    days", "close of play Friday", "EOD Monday"). A bare phrase right after "for", "of", "the"
+    and the like belongs to the text ("plan for next year"). "before the board meets on the
+    9th" goes as a whole; the date is the 9th. A short tail after "by" that is not a date
+    ("by flurbsday") is still returned, so that the caller can refuse it, except a manner
+    ("by hand", "by email"). Purely syntactic: no clock is read.
+    """
+    stripped = text.rstrip().rstrip(".!").rstrip()
+    tokens = list(re.finditer(r"\S+", stripped))
+    for length in range(min(len(tokens), _MAX_PHRASE_WORDS), 0, -1):
+        start = tokens[-length].start()
+        tail = stripped[start:]
+        prep = _PREPOSITION.match(tail)
+        phrase = (tail[prep.end() :] if prep else tail).strip()
+        if not phrase or not looks_like_date(phrase) or not _readable(phrase):
+            continue
+        head = stripped[:start].rstrip()
+        if not prep:
+            before = head.split()[-1].casefold() if head else ""
+            if before in _NOT_BEFORE_BARE_DATE or before.endswith("'s") or phrase.isdigit():
+                continue
+            if phrase.casefold() in ("now", "today"):
+                continue  # "Do it now": a manner of speaking, not a deadline
+        elif prep.group().strip().casefold() == "on" and (event := _EVENT_BEFORE.search(head)):
+            head = head[: event.start()]
+        return head.rstrip(" ,;:-"), phrase
+    found = list(re.finditer(r"\s+by\s+", stripped, re.I))
+    if found:
+        head, tail = stripped[: found[-1].start()], stripped[found[-1].end() :].strip()
+        words = tail.split()
+        if (
+            head.strip()
+            and words
+            and words[0].casefold() not in _BY_MANNER
+            and (looks_like_date(tail) or len(words) <= _MAX_UNDATED_BY_WORDS)
+        ):
+            return head, tail
+    return text.strip(), None

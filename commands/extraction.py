@@ -88,6 +88,73 @@ _REQUEST_THEN_PERSON = re.compile(
     rf"\b(?:(?:can|could|would) you|please)\b[^?]*?[,\s]{_PERSON}\s*[?.!]*\s*$", re.I
 )
 
+# Minute-style action lines: "AP: Priya to circulate...", "Action: Dev to write up...",
+# "Sarah to update the risk log...", "Helen and Raj to agree..." (the first named owns it),
+# "Action for Tom: update...", "Action for Housing - confirm...". Names are capitalised
+# words or initials; a capitalised word that is not a name ("Thanks to everyone", "Minutes to
+# follow") is ruled out by _NOT_A_NAME.
+_NAME = r"(?:[A-Z][a-z'\-]+|[A-Z]{2,3})(?:\s+[A-Z][a-z'\-]+)?"
+_MINUTE_PREFIX = (
+    r"^[\s*_~>•\-]*"
+    r"(?P<prefix>(?i:(?:AP|A/P|action points?|actions?)\s*\d*\s*[:\-\u2013\u2014.]+\s*))?"
+)
+_NAME_TO = re.compile(
+    rf"{_MINUTE_PREFIX}(?P<person>{_NAME})(?:\s*(?:,|and|&)\s*{_NAME})*"
+    r"\s+(?:to|will)\s+(?!be\b|the\b|a\b|an\b|all\b|me\b|us\b|you\b|do so\b)(?P<verb>[a-z]{2,})",
+)
+# Without an "AP:"/"Action:" prefix, "<Name> to <verb>" is an action only with a verb that
+# names one ("Sam to send...", not "Lovely to see you all").
+_ACTION_VERBS = frozenset(
+    """send circulate draft update share confirm check chase book arrange review write speak
+    liaise contact set organise organize prepare pull provide follow look agree find ask email
+    call ring phone meet invite submit produce complete finalise finalize lead chair present
+    report feed take pick sort raise escalate discuss explore investigate scope map identify
+    compile collate distribute forward request obtain seek secure source schedule coordinate
+    co-ordinate draw put get make add amend revise refresh reply respond brief work help
+    support test run attend nominate approve sign clarify establish develop design build
+    procure commission recruit train visit audit evaluate analyse analyze monitor track
+    upload publish issue notify inform give bring cost recruit tidy convene host""".split()
+)
+_ACTION_FOR = re.compile(
+    rf"^[\s*_~>]*(?i:AP|action(?: point)?)\s+(?i:for)\s+(?P<person>{_NAME})\s*[:\-\u2013\u2014]",
+)
+_ME_TO = re.compile(
+    r"^[\s*_~>]*(?:(?:AP|actions?)\s*[:\-\u2013\u2014]\s*)?me\s+(?:to\s+|[:\-\u2013\u2014]\s*)"
+    r"(?!be\b)[a-z]{2,}",
+    re.I,
+)
+_NOT_A_NAME = frozenset(
+    """thanks thank minutes reminder welcome nice due back going next subject agenda apologies
+    slides link update good happy great time remember need needs plan plans hard easy sorry
+    access hope want nobody someone anyone everyone everybody all we i you they it this that
+    who what up also just only still decision agreed agreement confirmed outcome resolved
+    deadline nothing something papers paper report reports figures data numbers budget
+    referrals it's there here then now today tomorrow yes no ok okay sure fine please can
+    could would should will shall may might must happy glad able unable used going assigned
+    i'm i've i'd i'll im ive owner assignee""".split()
+)
+
+
+def _minute_owner(text: str) -> str | None:
+    """The owner of a minute-style action line, or None: "me" for "Me to ...", else the
+    name as written ("Priya", "JM", "Housing")."""
+    if _ME_TO.match(text):
+        return "me"
+    for pattern in (_ACTION_FOR, _NAME_TO):
+        found = pattern.match(text)
+        if found is None:
+            continue
+        person = found.group("person")
+        first = person.split()[0]
+        if first.casefold() in _NOT_A_NAME or first[0].islower():
+            continue
+        if pattern is _NAME_TO and not found.group("prefix"):
+            if found.group("verb") not in _ACTION_VERBS:
+                continue
+        return person
+    return None
+
+
 # The author taking something on.
 _FIRST_PERSON = re.compile(
     r"\bi(?:'ll| will| shall|'m going to| am going to)\s+(?P<rest>\S+(?:\s+\S+){0,2})"
@@ -138,7 +205,21 @@ _DECISION = re.compile(
     r"|^\W*(?:ok,? |so,? |right,? )?decided\b|\bfinal answer\b"
     r"|\bgoing forward,? we(?:'ll| will)\b|\bfrom now on,? we\b|\bwith immediate effect\b"
     r"|\b(?:consensus|agreement) (?:reached|was reached)\b|\breached (?:consensus|agreement)\b"
-    r"|^(?:ok,? |so,? |right,? )?going (?:with|ahead with)\b",
+    r"|^(?:ok,? |so,? |right,? )?going (?:with|ahead with)\b"
+    # Minute-style: "Confirmed: ...", "Outcome - ...", "Resolved that ...".
+    r"|^\W*(?:confirmed|outcome|resolved|resolution|conclusion)\s*[:\-\u2013\u2014]"
+    r"|^\W*resolved that\b|\bconfirmed the decision\b",
+    re.I,
+)
+# Reported history: a decision taken long ago, mentioned in passing, is not a new one.
+_HISTORY = re.compile(
+    r"\b(?:back |as far back as )?in (?:19|20)\d\d\b|\b(?:years|months|ages|long) ago\b"
+    r"|\blast (?:year|spring|summer|autumn|winter|decade)\b|\bhistorically\b|\bpreviously\b"
+    r"|\boriginally\b|\bback (?:in|when|then)\b"
+    r"|\bas you(?:'ll| will| may)? (?:know|remember|recall)\b"
+    r"|\bfor (?:background|context|info(?:rmation)?)\b|\bnever (?:implemented|happened)\b"
+    r"|\bthe (?:old|previous|former) (?:\w+ )?(?:group|board|team|partnership|committee)\b"
+    r"|\bnothing came of it\b|\bat the time\b|\bused to\b|\bsome time ago\b",
     re.I,
 )
 
@@ -188,7 +269,9 @@ _NUMBER = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a
 # Dates that need no "by": "I'll pick it up tomorrow", "I'll get it done in 3 working days".
 # A weekday followed by "'s" is an event ("next Tuesday's workshop"), not a deadline.
 _STANDALONE_DUE = re.compile(
-    r"\b(?:today|tonight|tomorrow|tmrw|tmr|eod|eow|eom|cob|this (?:morning|afternoon|evening|week)"
+    rf"\b(?:(?:eod|cob|close of play|end of play|end of (?:the )?day)\s+(?:on\s+)?"
+    rf"(?:next |this )?{_WEEKDAY}|{_WEEKDAY} next week"
+    r"|today|tonight|tomorrow|tmrw|tmr|eod|eow|eom|cob|this (?:morning|afternoon|evening|week)"
     r"|end of (?:the |this )?(?:day|week|month|year)|end of next (?:week|month)|next week"
     rf"|(?:in|within) {_NUMBER} (?:working |business )?(?:days?|weeks?|fortnights?|months?)"
     rf"|(?:next |this )?{_WEEKDAY})\b(?!'s)",
@@ -199,7 +282,7 @@ _MAX_DATE_WORDS = 7
 # --- cleaning -------------------------------------------------------------------------------
 
 _LABEL = re.compile(
-    r"^[\s*_~>]*(?:final\s+)?(?:de[cs]i[sc]i?on(?:\s+made)?|agreed|actions?|final call)[*_~]*"
+    r"^[\s*_~>]*(?:final\s+)?(?:de[cs]i[sc]i?on(?:\s+made)?|agreed|actions?|final call|AP)[*_~]*"
     r"\s*[:\-\u2013\u2014]+[*_~]*\s*",
     re.I,
 )
@@ -233,6 +316,8 @@ def _owner(text: str, *, due: datetime.date | None) -> str | None:
     """Who takes the action on, if anyone: the earliest owner cue in the message wins, so
     "I'll ask @sam to check" belongs to the author and "Action: @priya ..." to Priya."""
     candidates: list[tuple[int, str]] = []
+    if (minute := _minute_owner(text)) is not None:
+        candidates.append((-1, minute))
     for pattern in (_ASSIGNED, _ADDRESSED, _ASKED, _REQUEST_THEN_PERSON):
         for found in pattern.finditer(text):
             candidates.append((found.start(), found.group("person")))
@@ -306,7 +391,11 @@ def extract(message: str, *, today: datetime.date) -> Extraction:
         return none
     if owner is not None:
         return Extraction(kind="commitment", owner=owner, due=due, text=text)
-    if _DECISION.search(matching) and not _NEGATED_DECISION.search(matching):
+    if (
+        _DECISION.search(matching)
+        and not _NEGATED_DECISION.search(matching)
+        and not _HISTORY.search(matching)
+    ):
         return Extraction(kind="decision", owner=None, due=None, text=text)
     return none
 

@@ -31,9 +31,15 @@ from commands.reply import Field, Item, Reply, Section
 from commands.rules import (
     CLOSED_STATES,
     OPEN_STATES,
+    default_holidays,
+    holidays_name,
     is_open,
     keywords,
+    matching_area,
     may_change_commitment,
+    may_change_risk,
+    may_supersede_decision,
+    may_take_accountable,
     risk_rating,
 )
 from storage import people
@@ -111,6 +117,27 @@ def _may_change(ctx: Context, c: Commitment, verb: str) -> None:
         )
 
 
+def _may_change_risk(ctx: Context, r: Risk, verb: str) -> None:
+    if not may_change_risk(actor_id=ctx.actor.id, risk=r, actor_is_lead=ctx.is_lead()):
+        owner = f"{r.owner.display_name} (its owner), " if r.owner else ""
+        logger = ctx.session.get(Person, r.created_by_id)
+        by = f"{logger.display_name} (who logged it)" if logger else "whoever logged it"
+        raise CommandError(f"Only {owner}{by} or a team lead can {verb} R-{r.number}.")
+
+
+def _accountable(ctx: Context, area: Area | None) -> AreaRole | None:
+    if area is None:
+        return None
+    return next((r for r in area.roles if r.ended_at is None and r.role == "accountable"), None)
+
+
+def _past_notice(ctx: Context, c: Commitment, when: str | None) -> str | None:
+    """ "25 Nov has passed: C-6 is already overdue", when a due date given is before today."""
+    if c.due_date is None or c.due_date >= ctx.today or not is_open(c):
+        return None
+    return f"{when or day(c.due_date)} has passed: C-{c.number} is already overdue."
+
+
 def _commitment_reply(
     ctx: Context, c: Commitment, headline: str, *, body: str | None = None
 ) -> Reply:
@@ -149,7 +176,7 @@ def _decision_reply(ctx: Context, d: Decision, headline: str) -> Reply:
             "decided_by": d.decided_by.display_name,
             "department": d.department.name if d.department else None,
             "status": d.status,
-            "at": d.created_at.isoformat(),
+            "at": d.created_at.astimezone(ZoneInfo(ctx.require_team().timezone)).isoformat(),
         },
     )
 
@@ -188,6 +215,20 @@ def supersede_decision(cmd: a.SupersedeDecision, ctx: Context) -> Reply:
         newer = ctx.session.get(Decision, old.superseded_by_id) if old.superseded_by_id else None
         by = f" by D-{newer.number}" if newer else ""
         raise CommandError(f"D-{old.number} is already superseded{by}; supersede that one instead.")
+    area = matching_area(
+        ctx.session.scalars(select(Area).where(Area.team_id == team.id)).all(), old.text
+    )
+    accountable = _accountable(ctx, area)
+    if not may_supersede_decision(
+        actor_id=ctx.actor.id,
+        decision=old,
+        accountable_id=accountable.person_id if accountable else None,
+        actor_is_lead=ctx.is_lead(),
+    ):
+        who = f"{old.decided_by.display_name} (who made it)"
+        if accountable is not None and area is not None:
+            who += f", {accountable.person.display_name} (accountable for {area.name})"
+        raise CommandError(f"Only {who} or a team lead can supersede D-{old.number}.")
     before = _decision_state(old)
     new = Decision(
         team_id=team.id,
@@ -246,8 +287,12 @@ def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
     ctx.session.flush()
     ctx.session.refresh(commitment)
     ctx.audit("commitment.logged", "commitment", commitment.id, after=_commitment_state(commitment))
+    notice = _past_notice(ctx, commitment, cmd.when)
     reply = _commitment_reply(
-        ctx, commitment, f"{ref('C', commitment.number)} logged by {ctx.actor.display_name}"
+        ctx,
+        commitment,
+        f"{ref('C', commitment.number)} logged by {ctx.actor.display_name}",
+        body=f"{commitment.text}\n{notice}" if notice else None,
     )
     ctx.announce(reply)
     return reply
@@ -320,18 +365,28 @@ def reassign(cmd: a.Reassign, ctx: Context) -> Reply:
     if owner.id == c.owner_id:
         raise CommandError(f"{owner.display_name} already owns C-{c.number}.")
     before = _commitment_state(c)
-    previous = c.owner.display_name
+    previous, previous_id = c.owner.display_name, c.owner_id
     c.owner_id, c.department_id, c.escalated_at = owner.id, owner.department_id, None
     ctx.audit(
         "commitment.reassigned", "commitment", c.id, before=before, after=_commitment_state(c)
     )
-    return _change(
+    reply = _change(
         ctx,
         c,
         "reassign",
         f"C-{c.number} reassigned from {previous} to {owner.display_name} "
         f"({ctx.actor.display_name})",
     )
+    ctx.tell(
+        previous_id,
+        Reply(
+            headline=f"{ctx.actor.display_name} gave C-{c.number} to {owner.display_name}",
+            body=c.text,
+            ref=ref("C", c.number),
+            data={"id": ref("C", c.number), "displaced": previous_id},
+        ),
+    )
+    return reply
 
 
 def set_due(cmd: a.SetDue, ctx: Context) -> Reply:
@@ -346,7 +401,11 @@ def set_due(cmd: a.SetDue, ctx: Context) -> Reply:
     ctx.audit(
         "commitment.due_changed", "commitment", c.id, before=before, after=_commitment_state(c)
     )
-    return _change(ctx, c, "due", f"C-{c.number} now due {day(due)} ({ctx.actor.display_name})")
+    reply = _change(ctx, c, "due", f"C-{c.number} now due {day(due)} ({ctx.actor.display_name})")
+    notice = _past_notice(ctx, c, cmd.when)
+    if notice:
+        reply = Reply(**{**reply.__dict__, "body": f"{c.text}\n{notice}"})
+    return reply
 
 
 def snooze(cmd: a.Snooze, ctx: Context) -> Reply:
@@ -499,6 +558,21 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
     active = [r for r in area.roles if r.ended_at is None]
     if any(r.person_id == owner.id and r.role == cmd.role for r in active):
         raise CommandError(f"{owner.display_name} is already {cmd.role} for {area.name}.")
+    holder = _accountable(ctx, area)
+    displaced = None
+    # Both take the accountable role from its holder: naming someone else accountable, and
+    # giving the holder another role (a person holds one role per area).
+    if holder is not None and ((cmd.role == "accountable") != (holder.person_id == owner.id)):
+        if not may_take_accountable(
+            actor_id=ctx.actor.id,
+            current_accountable_id=holder.person_id,
+            actor_is_lead=ctx.is_lead(),
+        ):
+            raise CommandError(
+                f"Only {holder.person.display_name} (accountable for {area.name}) or a team "
+                f"lead can change who is accountable for {area.name}."
+            )
+        displaced = holder.person_id if holder.person_id != ctx.actor.id else None
     replaced = []
     for r in active:
         # One accountable person per area (RACI); a person holds one role per area.
@@ -516,6 +590,16 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
         after={"person_id": owner.id, "role": cmd.role},
     )
     ctx.session.refresh(area)
+    if displaced is not None:
+        ctx.tell(
+            displaced,
+            Reply(
+                headline=f"{owner.display_name} is now {cmd.role} for {area.name}",
+                body=f"{ctx.actor.display_name} changed it; you are no longer accountable "
+                f"for {area.name}.",
+                data={"area": area.name, "displaced": displaced},
+            ),
+        )
     roles = [r for r in area.roles if r.ended_at is None]
     reply = Reply(
         headline=f"{owner.display_name} is now {cmd.role} for {area.name}",
@@ -574,7 +658,7 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
     if cmd.what == "mine":
         query = query.where(Commitment.owner_id == ctx.actor.id)
     if cmd.owner:
-        owner = ctx.resolve_owner(cmd.owner, usage=usage_line("list"))
+        owner = ctx.resolve_owner(cmd.owner, usage=usage_line("list"), read_only=True)
         query = query.where(Commitment.owner_id == owner.id)
         title += f" for {owner.display_name}"
     if cmd.department:
@@ -650,6 +734,7 @@ def close_risk(cmd: a.CloseRisk, ctx: Context) -> Reply:
     risk = _risk(ctx, cmd.number)
     if risk.status == "closed":
         raise CommandError(f"R-{risk.number} is already closed.")
+    _may_change_risk(ctx, risk, "close")
     risk.status = "closed"
     ctx.audit(
         "risk.closed",
@@ -665,6 +750,81 @@ def close_risk(cmd: a.CloseRisk, ctx: Context) -> Reply:
         ref=f"R-{risk.number}",
     )
     ctx.announce(reply)
+    return reply
+
+
+def _risk_reply(ctx: Context, risk: Risk, headline: str) -> Reply:
+    rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
+    item = risk_item(risk, rating)
+    return Reply(
+        headline=headline,
+        body=risk.text,
+        fields=item.fields,
+        visibility="channel",
+        ref=item.ref,
+        data={
+            "id": item.ref,
+            "rating": rating,
+            "impact": risk.impact,
+            "likelihood": risk.likelihood,
+        },
+    )
+
+
+def rate_risk(cmd: a.RateRisk, ctx: Context) -> Reply:
+    risk = _risk(ctx, cmd.number)
+    if risk.status == "closed":
+        raise CommandError(f"R-{risk.number} is closed; there is nothing to re-rate.")
+    _may_change_risk(ctx, risk, "re-rate")
+    before = {"impact": risk.impact, "likelihood": risk.likelihood}
+    risk.impact = cmd.impact or risk.impact
+    risk.likelihood = cmd.likelihood or risk.likelihood
+    ctx.audit(
+        "risk.rated",
+        "risk",
+        risk.id,
+        before=before,
+        after={"impact": risk.impact, "likelihood": risk.likelihood},
+    )
+    rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
+    reply = _risk_reply(ctx, risk, f"R-{risk.number} re-rated {rating} ({ctx.actor.display_name})")
+    ctx.announce(reply)
+    return reply
+
+
+def reassign_risk(cmd: a.ReassignRisk, ctx: Context) -> Reply:
+    risk = _risk(ctx, cmd.number)
+    if risk.status == "closed":
+        raise CommandError(f"R-{risk.number} is closed; reopen work as a new risk instead.")
+    _may_change_risk(ctx, risk, "reassign")
+    owner = ctx.resolve_owner(cmd.owner, usage=usage_line("risk owner"))
+    if owner.id == risk.owner_id:
+        raise CommandError(f"{owner.display_name} already owns R-{risk.number}.")
+    previous_id = risk.owner_id
+    risk.owner_id = owner.id
+    ctx.audit(
+        "risk.reassigned",
+        "risk",
+        risk.id,
+        before={"owner_id": previous_id},
+        after={"owner_id": owner.id},
+    )
+    ctx.session.flush()
+    ctx.session.refresh(risk)
+    reply = _risk_reply(
+        ctx, risk, f"R-{risk.number} now owned by {owner.display_name} ({ctx.actor.display_name})"
+    )
+    ctx.announce(reply)
+    if previous_id is not None:
+        ctx.tell(
+            previous_id,
+            Reply(
+                headline=f"{ctx.actor.display_name} gave R-{risk.number} to {owner.display_name}",
+                body=risk.text,
+                ref=f"R-{risk.number}",
+                data={"id": f"R-{risk.number}", "displaced": previous_id},
+            ),
+        )
     return reply
 
 
@@ -687,6 +847,7 @@ def create_team_here(cmd: a.CreateTeam, ctx: Context) -> Reply:
         )
     team = create_team(ctx.session, cmd.name)
     team.created_at = ctx.now
+    team.holidays = default_holidays(team.timezone)
     ctx.session.add(
         ChannelLink(
             team_id=team.id,
@@ -703,7 +864,8 @@ def create_team_here(cmd: a.CreateTeam, ctx: Context) -> Reply:
     return Reply(
         headline=f"Team {team.name} created; this channel is its log",
         body=f"{ctx.actor.display_name} is its lead. Timezone {team.timezone}, "
-        f"reminders at {team.reminder_time} on working days. Try `help`.",
+        f"reminders at {team.reminder_time} on working days. Public holidays: "
+        f"{holidays_name(team.holidays)} (`team set holidays none` turns them off). Try `help`.",
         visibility="channel",
         data={"team": team.name, "timezone": team.timezone},
     )
@@ -726,7 +888,7 @@ def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
             Field("Reminders", f"{team.reminder_time} on working days"),
             Field("Escalation", f"after {team.escalation_days} working days overdue"),
             Field("Weekly summary", f"{weekday[team.summary_weekday - 1]} {team.summary_time}"),
-            Field("Holidays", team.holidays or "none"),
+            Field("Holidays", holidays_name(team.holidays)),
             Field("Suggestions", "on" if team.suggestions_enabled else "off"),
             Field("Leads", ", ".join(p.display_name for p in leads) or "none"),
             Field(
@@ -797,8 +959,13 @@ def set_team_option(cmd: a.SetTeamOption, ctx: Context) -> Reply:
                 f'"{value}" is not a timezone I know; use an IANA name like Europe/London.',
                 usage=usage,
             ) from None
-        before, team.timezone = {"timezone": team.timezone}, value
+        before = {"timezone": team.timezone, "holidays": team.holidays}
         said = f"timezone is now {value}"
+        if team.holidays == default_holidays(team.timezone):
+            # The calendar followed the old timezone, so it follows the new one.
+            team.holidays = default_holidays(value)
+            said += f"; public holidays: {holidays_name(team.holidays)}"
+        team.timezone = value
     elif cmd.option == "reminders":
         before, team.reminder_time = {"reminder_time": team.reminder_time}, _hhmm(value, usage)
         said = f"reminders now go out at {team.reminder_time} ({team.timezone}) on working days"
@@ -821,7 +988,7 @@ def set_team_option(cmd: a.SetTeamOption, ctx: Context) -> Reply:
         said = f"the weekly summary is sent on {parts[0].capitalize()} at {team.summary_time}"
     elif cmd.option == "holidays":
         before, team.holidays = {"holidays": team.holidays}, _holiday_calendar(value, usage)
-        said = f"public holidays: {team.holidays or 'none'}"
+        said = f"public holidays: {holidays_name(team.holidays)}"
     elif cmd.option == "suggestions":
         if value.lower() not in ("on", "off"):
             raise CommandError('Say "team set suggestions on" or "off".', usage=usage)
@@ -881,12 +1048,61 @@ def set_department(cmd: a.SetDepartment, ctx: Context) -> Reply:
         before=before,
         after={"department_id": dept.id},
     )
+    filed = _file_open_commitments(ctx, person, dept.id)
     who = "You're" if person.id == ctx.actor.id else f"{person.display_name} is"
+    body = "New commitments they own count for that department."
+    if filed:
+        ids = ", ".join(f"C-{n}" for n in filed)
+        noun = "commitment" if len(filed) == 1 else "commitments"
+        body = f"Filed {len(filed)} open {noun} with no department under {dept.name}: {ids}. "
+        body += "New commitments they own count for that department."
     return Reply(
         headline=f"{who} in {dept.name}",
-        body="New commitments they own count for that department.",
-        data={"person": person.display_name, "department": dept.name},
+        body=body,
+        data={"person": person.display_name, "department": dept.name, "filed": filed},
     )
+
+
+def _file_open_commitments(ctx: Context, person: Person, department_id: int) -> list[int]:
+    """File the person's open commitments in this team that have no department under their
+    new one (an audit event each), so work logged before departments were set counts in the
+    weekly figures. Commitments already filed elsewhere keep their department."""
+    team = ctx.require_team()
+    found = ctx.session.scalars(
+        select(Commitment)
+        .where(
+            Commitment.team_id == team.id,
+            Commitment.owner_id == person.id,
+            Commitment.status.in_(OPEN_STATES),
+            Commitment.department_id.is_(None),
+        )
+        .order_by(Commitment.number)
+    ).all()
+    for c in found:
+        before = {"department_id": None}
+        c.department_id, c.updated_at = department_id, ctx.now
+        ctx.audit(
+            "commitment.department_filed",
+            "commitment",
+            c.id,
+            before=before,
+            after={"department_id": department_id},
+        )
+    return [c.number for c in found]
+
+
+def set_my_name(cmd: a.SetMyName, ctx: Context) -> Reply:
+    """``me name <display name>``: the name others see, kept over the platform's profile."""
+    name = " ".join(cmd.name.split())
+    if not name:
+        raise CommandError("What name should others see?", usage=usage_line("me name"))
+    if len(name) > 200:
+        raise CommandError("A name can be at most 200 characters.", usage=usage_line("me name"))
+    before = {"display_name": ctx.actor.display_name}
+    ctx.actor.display_name, ctx.actor.name_chosen = name, True
+    ctx.session.flush()
+    ctx.audit("person.renamed", "person", ctx.actor.id, before=before, after={"display_name": name})
+    return Reply(headline=f"Others now see you as {name}", data={"display_name": name})
 
 
 def link_team(cmd: a.LinkTeam, ctx: Context) -> Reply:

@@ -6,11 +6,12 @@ syntactic: owners and dates stay as text and are resolved by the handlers.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
 from commands import actions as a
-from commands.dates import looks_like_date
+from commands.dates import split_trailing_date
 
 MAX_TEXT = 4000
 
@@ -75,6 +76,12 @@ USAGES: tuple[Usage, ...] = (
         "Log a shared risk (R-n).",
     ),
     Usage("risk close", "risk close <R-n> [note]", "Close a risk."),
+    Usage(
+        "risk rate",
+        "risk rate <R-n> [impact low|medium|high] [likelihood low|medium|high]",
+        "Re-rate a risk.",
+    ),
+    Usage("risk owner", "risk owner <R-n> <owner>", "Give a risk to someone else."),
     Usage("team create", "team create <name>", "Create a team and link this channel to it."),
     Usage("team", "team", "Show this team's settings, leads and linked channels."),
     Usage(
@@ -105,6 +112,12 @@ USAGES: tuple[Usage, ...] = (
         "From your other account, confirm the code `me is` gave you: your Slack and Teams "
         "accounts become one person in the log.",
         example="me confirm K7QP2MXA",
+    ),
+    Usage(
+        "me name",
+        "me name <display name>",
+        "Set the name others see for you.",
+        example="me name Alex Morgan",
     ),
     Usage(
         "summary",
@@ -196,20 +209,10 @@ def _split_last(text: str, word: str) -> tuple[str, str | None]:
     return text[: m.start()], text[m.end() :]
 
 
-# A trailing "by <when>" is read as the due date when it starts like a date, or is so
-# short that it can only have been meant as one ("by flurbsday" must be refused, not
-# swallowed into the text); a longer tail ("... written by the housing team") is text.
-_MAX_UNDATED_WHEN_WORDS = 2
-
-
 def _split_due(text: str) -> tuple[str, str | None]:
-    head, tail = _split_last(text, "by")
-    if tail is None or not head.strip():
-        return text, None
-    tail = tail.strip().rstrip(".!")
-    if looks_like_date(tail) or len(tail.split()) <= _MAX_UNDATED_WHEN_WORDS:
-        return head, tail
-    return text, None
+    """The text and its trailing due-date phrase ("by Friday", "next Tuesday", "on the 9th"):
+    the rule lives in ``commands.dates.split_trailing_date``."""
+    return split_trailing_date(text)
 
 
 def parse(text: str) -> a.Command:
@@ -236,6 +239,11 @@ def parse(text: str) -> a.Command:
         owner = _owner(words[0], "commit")
         body = rest[len(words[0]) :].strip()
         body, when = _split_due(body)
+        if when is not None and not body.strip():
+            raise CommandError(
+                f'What is the commitment? "{when}" is only its due date.',
+                usage=usage_line("commit"),
+            )
         return a.LogCommitment(
             owner=owner, text=_need(body, "The commitment text", "commit"), when=when
         )
@@ -287,6 +295,13 @@ def parse(text: str) -> a.Command:
         if words and words[0].lower() == "close":
             number = _ref_arg(words[1:], "R", "risk close")
             return a.CloseRisk(number=number, note=_rest_after(words[1:]) or None)
+        if words and words[0].lower() in ("rate", "rerate", "re-rate"):
+            return _rate_risk(words[1:])
+        if words and words[0].lower() in ("owner", "reassign"):
+            number = _ref_arg(words[1:], "R", "risk owner")
+            if len(words) != 3:
+                raise CommandError("Who should own it now?", usage=usage_line("risk owner"))
+            return a.ReassignRisk(number=number, owner=_owner(words[2], "risk owner"))
         return _risk(rest)
     if verb == "team":
         return _team(words)
@@ -298,6 +313,11 @@ def parse(text: str) -> a.Command:
         if len(words) != 2 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", words[1]):
             raise CommandError("Give your email address.", usage=usage_line("me is"))
         return a.ClaimEmail(email=words[1])
+    if verb == "me" and words and words[0].lower() == "name":
+        name = " ".join(words[1:])
+        if len(name) > 200:
+            raise CommandError("A name can be at most 200 characters.", usage=usage_line("me name"))
+        return a.SetMyName(name=_need(name, "The name", "me name"))
     if verb == "me" and words and words[0].lower() == "confirm":
         if len(words) != 2 or not re.fullmatch(r"[A-Za-z0-9]{4,20}", words[1]):
             raise CommandError(
@@ -308,7 +328,34 @@ def parse(text: str) -> a.Command:
         return a.ShowWeeklySummary(week=rest or None)
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
-    raise CommandError(f'I don\'t know the command "{verb}".', usage=usage_line("help"))
+    raise CommandError(_unknown_verb(verb), usage=usage_line("help"))
+
+
+def _unknown_verb(verb: str) -> str:
+    """'I don't know "comit". Did you mean `commit`?' (the nearest command word, if any)."""
+    words = {u.verb.split()[0] for u in USAGES} | {alias for u in USAGES for alias in u.aliases}
+    nearest = difflib.get_close_matches(verb, sorted(words), n=1, cutoff=0.75)
+    if nearest:
+        return f'I don\'t know "{verb}". Did you mean `{nearest[0]}`?'
+    return f'I don\'t know the command "{verb}". Say `help` to see them all.'
+
+
+def _rate_risk(words: list[str]) -> a.RateRisk:
+    number = _ref_arg(words, "R", "risk rate")
+    options: dict[str, str] = {}
+    rest = [w.lower() for w in words[1:]]
+    if len(rest) % 2 or not rest:
+        raise CommandError("Give a new impact, likelihood or both.", usage=usage_line("risk rate"))
+    for key, value in zip(rest[::2], rest[1::2], strict=True):
+        if key not in ("impact", "likelihood") or value not in LEVELS:
+            raise CommandError(
+                f'"{key} {value}": say impact or likelihood, then low, medium or high.',
+                usage=usage_line("risk rate"),
+            )
+        options[key] = value
+    return a.RateRisk(
+        number=number, impact=options.get("impact"), likelihood=options.get("likelihood")
+    )
 
 
 def _ref_arg(words: list[str], kind: str, verb: str) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import object_session
 
 from commands.reply import Button, Field, Item
 from commands.rules import days_overdue, is_open, is_overdue
-from storage.models import Commitment, Decision, Person, Risk
+from storage.models import Commitment, Decision, Person, Risk, Team
 
 
 def ref(kind: str, number: int) -> str:
@@ -16,6 +19,19 @@ def ref(kind: str, number: int) -> str:
 def day(d: dt.date | None) -> str:
     """``Fri 27 Nov 2026``."""
     return d.strftime("%a %d %b %Y").replace(" 0", " ") if d else "no date"
+
+
+def local_time(moment: dt.datetime, timezone: str) -> str:
+    """``Mon 30 Nov 2026 09:15 GMT``: a stored UTC moment as the team reads it."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{day(local.date())} {local:%H:%M %Z}"
+
+
+def team_timezone(record: Commitment | Decision) -> str:
+    """The timezone of the record's team (from the session's identity map when loaded)."""
+    session = object_session(record)
+    team = session.get(Team, record.team_id) if session is not None else None
+    return team.timezone if team is not None else "Europe/London"
 
 
 def due_phrase(commitment: Commitment, today: dt.date) -> str:
@@ -76,7 +92,7 @@ def commitment_fields(commitment: Commitment, today: dt.date) -> tuple[Field, ..
         Field("Status", status_phrase(commitment, today)),
     ]
     if commitment.status == "done" and commitment.done_at:
-        fields.append(Field("Done", commitment.done_at.strftime("%Y-%m-%d %H:%M UTC")))
+        fields.append(Field("Done", local_time(commitment.done_at, team_timezone(commitment))))
     if commitment.status == "cancelled" and commitment.cancelled_reason:
         fields.append(Field("Cancelled", commitment.cancelled_reason))
     return tuple(fields)
@@ -97,7 +113,7 @@ def decision_fields(decision: Decision) -> tuple[Field, ...]:
     fields = [
         Field("Decided by", decision.decided_by.display_name),
         Field("Department", decision.department.name if decision.department else "—"),
-        Field("When", decision.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+        Field("When", local_time(decision.created_at, team_timezone(decision))),
     ]
     if decision.rationale:
         fields.insert(0, Field("Because", decision.rationale))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from storage.models import Area, Commitment
+from storage.models import Area, Commitment, Decision, Risk
 
 OPEN_STATES = ("open", "blocked")
 CLOSED_STATES = ("done", "cancelled")
@@ -38,10 +38,71 @@ def days_overdue(commitment: Commitment, today: dt.date) -> int:
     return (today - commitment.due_date).days
 
 
+# --- who may change what ---------------------------------------------------------------------
+#
+# One rule per kind of record, and the words a refusal uses to say who may. Logging is open
+# to anyone in the team; changing what someone else owns, decided or is accountable for is not.
+
+WHO_MAY = {
+    "commitment": "the owner, whoever logged it, or a team lead",
+    "risk": "its owner, whoever logged it, or a team lead",
+    "decision": "whoever made or logged it, the accountable person of its area, or a team lead",
+    "area": "its accountable person or a team lead",
+}
+
+
 def may_change_commitment(*, actor_id: int, commitment: Commitment, actor_is_lead: bool) -> bool:
-    """Only the owner, the person who logged it, or a team lead may close, cancel or
-    reassign someone else's commitment."""
+    """Only the owner, the person who logged it, or a team lead may close, cancel, block,
+    reassign, re-date or snooze someone else's commitment."""
     return actor_is_lead or actor_id in (commitment.owner_id, commitment.created_by_id)
+
+
+def may_change_risk(*, actor_id: int, risk: Risk, actor_is_lead: bool) -> bool:
+    """A risk is closed, re-rated or reassigned by its owner, whoever logged it, or a lead."""
+    return actor_is_lead or actor_id in (risk.owner_id, risk.created_by_id)
+
+
+def may_supersede_decision(
+    *, actor_id: int, decision: Decision, accountable_id: int | None, actor_is_lead: bool
+) -> bool:
+    """A decision is superseded by whoever made (logged) it, the accountable person of the
+    area it belongs to (``matching_area`` on its text), or a lead."""
+    return actor_is_lead or actor_id in (decision.decided_by_id, accountable_id)
+
+
+def may_take_accountable(
+    *, actor_id: int, current_accountable_id: int | None, actor_is_lead: bool
+) -> bool:
+    """An area's accountable role is changed by its current accountable person or a lead;
+    claiming an area nobody is accountable for is free."""
+    return current_accountable_id is None or actor_is_lead or actor_id == current_accountable_id
+
+
+# --- defaults ---------------------------------------------------------------------------------
+
+# The public-holiday calendar a new team gets from its timezone (``holidays`` codes).
+_HOLIDAYS_BY_TIMEZONE = {
+    "Europe/London": ("GB-ENG", "England and Wales"),
+    "Europe/Belfast": ("GB-NIR", "Northern Ireland"),
+    "Europe/Dublin": ("IE", "Ireland"),
+}
+
+
+def default_holidays(timezone: str) -> str | None:
+    """The calendar that follows ``timezone``: Europe/London means England and Wales bank
+    holidays (a Scottish or Welsh team says ``team set holidays GB-SCT``)."""
+    found = _HOLIDAYS_BY_TIMEZONE.get(timezone)
+    return found[0] if found else None
+
+
+def holidays_name(code: str | None) -> str:
+    """``GB-ENG`` -> ``England and Wales bank holidays (GB-ENG)``; None -> ``none``."""
+    if code is None:
+        return "none"
+    for known, name in _HOLIDAYS_BY_TIMEZONE.values():
+        if known == code:
+            return f"{name} bank holidays ({code})"
+    return code
 
 
 _LEVEL = {"low": 1, "medium": 2, "high": 3}

@@ -200,7 +200,7 @@ def _take_profile(
     timezone: str | None,
 ) -> None:
     """What a platform's profile tells us: its name, and an email or timezone we lacked."""
-    if display_name and person.display_name != display_name:
+    if display_name and person.display_name != display_name and not person.name_chosen:
         person.display_name = display_name
     if email and not person.email and person_by_email(session, email) is None:
         person.email = email

@@ -261,3 +261,61 @@ def test_owner_and_due_are_right_on_at_least_80_percent_of_found_commitments() -
     due_ok = sum(p.to_json()["due"] == r["due"] for p, r in kinded) / len(kinded)
     report = f"owner accuracy {owner_ok:.2f}, due accuracy {due_ok:.2f} on {len(kinded)}"
     assert owner_ok >= 0.8 and due_ok >= 0.8, report
+
+
+@pytest.mark.parametrize(
+    ("message", "owner", "due"),
+    [
+        ("AP: Priya to circulate the revised referral form by Friday", "Priya", "2026-11-20"),
+        ("AP - JM to draft the press release", "JM", None),
+        ("Action for Tom: update the rough sleeper count", "Tom", None),
+        ("Action for Housing - confirm the number of beds by 2 Dec", "Housing", "2026-12-02"),
+        ("Sam to book the venue for the January workshop", "Sam", None),
+        ("Helen and Raj to agree the data fields by Friday", "Helen", "2026-11-20"),
+        ("Me to chase the CCG for the dataset", "me", None),
+        ("Ahmed to confirm numbers EOD Monday", "Ahmed", "2026-11-23"),
+        ("Nadia to write to the chief exec by Tuesday next week", "Nadia", "2026-11-24"),
+    ],
+)
+def test_minute_style_action_lines_are_commitments_with_their_owner_and_date(
+    message: str, owner: str, due: str | None
+) -> None:
+    found = extract(message, today=datetime.date(2026, 11, 18))
+    assert (found.kind, found.owner) == ("commitment", owner)
+    assert found.due == (datetime.date.fromisoformat(due) if due else None)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Back in 2018 the council decided to outsource the outreach service",
+        "As you'll remember, the ICB approved the original business case last year",
+        "Historically, the police decided on these referrals alone",
+        "Lovely to see you all in person!",
+        "Thanks to everyone for coming",
+    ],
+)
+def test_reported_history_and_pleasantries_are_not_records(message: str) -> None:
+    assert extract(message, today=datetime.date(2026, 11, 18)).kind == "none"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Confirmed: the steering group meets on the first Monday of each month",
+        "Outcome - the bid goes in under the council's name",
+        "Resolved that the joint post is hosted by health",
+    ],
+)
+def test_minute_style_outcomes_are_decisions(message: str) -> None:
+    assert extract(message, today=datetime.date(2026, 11, 18)).kind == "decision"
+
+
+def test_logging_a_minute_line_gives_it_to_the_author_and_keeps_the_name_in_the_text() -> None:
+    from commands.capture import log_command
+    from commands.language import parse
+
+    found = extract("AP: Priya to circulate the form by Friday", today=TODAY)
+    command = parse(log_command("commitment", found, author="<@U1>"))
+    assert command == parse("commit <@U1> Priya to circulate the form by Friday by 2026-11-20")
+    assert command.text == "Priya to circulate the form by Friday"  # type: ignore[union-attr]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commands import actions as a
-from commands.language import CommandError, parse
+from commands.language import CommandError, parse, usage_line
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,50 @@ def test_malformed_commands_get_a_specific_message_and_the_usage_line(
 def test_a_text_over_4000_characters_is_refused_with_its_length() -> None:
     with pytest.raises(CommandError, match="4,001 characters"):
         parse("decision " + "é" * 4001)
+
+
+@pytest.mark.parametrize(
+    "text", ["commit me by Friday", "commit me tomorrow", "commit me on 4 Dec"]
+)
+def test_a_commitment_that_is_only_a_due_date_is_refused_with_the_usage_line(text: str) -> None:
+    with pytest.raises(CommandError) as err:
+        parse(text)
+    assert "only its due date" in err.value.message
+    assert err.value.usage == usage_line("commit")
+
+
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [("comit", "commit"), ("shwo", "show"), ("lsit", "list"), ("reasign", "reassign")],
+)
+def test_an_unknown_command_word_names_the_nearest_command(typed: str, nearest: str) -> None:
+    with pytest.raises(CommandError) as err:
+        parse(f"{typed} C-1")
+    assert err.value.message == f'I don\'t know "{typed}". Did you mean `{nearest}`?'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("risk rate R-2 impact high", a.RateRisk(2, impact="high")),
+        ("risk rate R-2 likelihood low impact medium", a.RateRisk(2, "medium", "low")),
+        ("risk owner R-2 @priya", a.ReassignRisk(2, "@priya")),
+        ("me name Alex Morgan", a.SetMyName("Alex Morgan")),
+        (
+            "commit me Review the by-laws by hand",
+            a.LogCommitment("me", "Review the by-laws by hand"),
+        ),
+        (
+            "commit me Book the venue next Tuesday",
+            a.LogCommitment("me", "Book the venue", "next Tuesday"),
+        ),
+    ],
+)
+def test_the_new_record_commands_parse(text: str, expected: a.Command) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["risk rate R-2", "risk rate R-2 impact huge", "risk owner R-2"])
+def test_a_risk_change_without_what_to_change_is_refused(text: str) -> None:
+    with pytest.raises(CommandError):
+        parse(text)
