@@ -186,6 +186,8 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
                     }
                     for i in s.items
                 ],
+                "more": s.more,
+                "more_command": s.more_command,
             }
             for s in reply.sections
         ],
@@ -196,6 +198,7 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
         "ref": reply.ref,
         "link": reply.link,
         "data": dict(reply.data),
+        "page": dataclasses.asdict(reply.page) if reply.page else None,
     }
 
 
