@@ -39,6 +39,7 @@ from commands.invocation import ChannelRef, Invocation
 from commands.language import CommandError
 from commands.reply import Reply
 from integrations.slack import blocks as bk
+from integrations.slack import direct
 from integrations.slack.client import web_client
 from integrations.slack.notifier import SlackNotifier, TokenSource, single_token
 from integrations.slack.people import MENTION, PLATFORM, SlackPeople, normalise_text
@@ -66,6 +67,7 @@ BOT_SCOPES = (
     "chat:write.public",
     "channels:history",
     "groups:history",
+    "im:history",
     "reactions:read",
     "users:read",
     "users:read.email",
@@ -94,6 +96,10 @@ class SlackConfig:
     @property
     def oauth(self) -> bool:
         return bool(self.client_id and self.client_secret)
+
+
+async def _in_direct_message(event: dict[str, Any]) -> bool:
+    return direct.is_direct_message(event)
 
 
 class AlreadyHandled(CommandError):
@@ -221,8 +227,11 @@ class JoinedupSlack:
         app.view(bk.LOG_MODAL)(self.on_log_submitted)
         app.action(re.compile(f"^{bk.BUTTON_ACTION}:"))(self.on_button)
         app.action(re.compile(f"^{bk.PICK_ACTION}:"))(self.on_button)
+        app.action(re.compile(f"^{bk.PAGE_ACTION}:"))(self.on_page)
         app.action(bk.SUGGEST_LOG_ACTION)(self.on_suggestion_taken)
         app.action(bk.SUGGEST_DISMISS_ACTION)(self.on_suggestion_dismissed)
+        # A DM to the app is a command; registered first, so on_message never sees one.
+        app.event("message", matchers=[_in_direct_message])(self.on_direct_message)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
@@ -431,6 +440,56 @@ class JoinedupSlack:
             channel=channel_id, ts=str(container.get("message_ts")), **bk.message(reply)
         )
 
+    async def on_page(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Any,
+    ) -> None:
+        """A list's Previous / Next: run the list from the button's position and show the
+        page in place of the message that held the button."""
+        await ack()
+        press = bk.read_button(action)
+        user_id = body["user"]["id"]
+        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        container = body.get("container") or {}
+        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        invocation = await self._invocation(
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            text=press.command,
+            channel_id=channel_id,
+            team=press.team_id,
+        )
+        reply = await self._run(invocation, None)  # a list reads only: nothing to claim
+        if reply is not None:
+            await respond(replace_original=True, **bk.message(reply, team_id=press.team_id))
+
+    async def on_direct_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """A message in the app's DM (Messages tab): a command, answered in the DM."""
+        text = direct.command_text(event, context.bot_user_id)
+        if text is None:
+            return
+        team_id = str(context.team_id or event.get("team") or "")
+        channel = event["channel"]
+        invocation = await self._invocation(
+            client, team_id=team_id, user_id=event["user"], text=text, channel_id=channel
+        )
+        key = body.get("event_id") or f"{channel}:{event['ts']}"
+        reply = await self._run(invocation, ("slack-event", key))
+        if reply is None:
+            return
+        summary = reply.data.get("summary")
+        if reply.ok and isinstance(summary, dict) and self.summary_file:
+            await self._share_summary(client, reply, summary=summary, channel=channel)
+        else:
+            await self._post(client, channel=channel, reply=reply)
+
     async def on_suggestion_taken(
         self,
         ack: Any,
@@ -463,7 +522,7 @@ class JoinedupSlack:
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
         # Edits, joins and bots' messages are not suggestions; nor is a message addressed
         # to us (app_mention runs it as a command).
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        if not direct.is_read(event):  # plain, file_share and thread_broadcast messages only
             return
         text = event.get("text") or ""
         if context.bot_user_id and f"<@{context.bot_user_id}" in text:
@@ -587,6 +646,7 @@ class JoinedupSlack:
                 name=channel_name
                 if channel_name not in (None, "directmessage", "privategroup")
                 else None,
+                direct=direct.is_direct_channel(channel_id, channel_name),
             )
             if channel_id
             else None
