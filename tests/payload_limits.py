@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import Block
 
 from commands.reply import Reply
 from integrations.slack import blocks as bk
-from integrations.teams import cards, proactive
+from integrations.teams import proactive
 
 SCHEMA_FILE = Path(__file__).parent / "fixtures" / "teams" / "adaptive-card-1.5.0.schema.json"
 TEAMS_ACTIVITY_LIMIT = 25_000
