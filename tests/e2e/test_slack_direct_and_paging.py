@@ -69,7 +69,7 @@ def test_the_next_button_replaces_the_list_with_its_next_page(slack: SlackDriver
     slack.command("/joinedup", "list open")
     [first] = slack.fake.wait_for("chat.postEphemeral")
     check_slack_message(first.params)
-    assert slack_refs(first.params) == list(range(1, 16))
+    assert len(slack_refs(first.params)) == 15
     assert "1\u201315 of 20" in first.params["text"]
 
     payload = slack.button_payload(first.params, label="Next", user="U1", ts="1763460002.0001")
@@ -80,7 +80,7 @@ def test_the_next_button_replaces_the_list_with_its_next_page(slack: SlackDriver
     (page,) = slack.fake.wait_for("response_url")
     assert page.params["replace_original"] is True
     check_slack_message(page.params)
-    assert slack_refs(page.params) == list(range(16, 21))
+    assert sorted(slack_refs(first.params) + slack_refs(page.params)) == list(range(1, 21))
     pressed = payload["actions"][0]
     assert pressed["action_id"] == f"{bk.PAGE_ACTION}:next"
     assert "16\u201320 of 20" in page.params["text"]
