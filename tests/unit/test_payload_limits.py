@@ -142,3 +142,18 @@ def test_an_action_execute_with_an_owner_field_is_read_as_the_command_and_owner(
     }
 
     assert button_command(activity) == ("reassign C-4 pat@police.example", None)
+
+
+def test_a_paged_reply_with_counted_sections_survives_the_outbox_unchanged():
+    from commands.reminders import reply_as_dict
+
+    reply = Reply(
+        headline="Open (40)",
+        sections=(Section("Open", _items(2), more=3, more_command="list overdue"),),
+        page=Page(command="list open", start=15, shown=2, total=40, size=15),
+    )
+
+    assert Reply.from_dict(reply.to_dict()) == reply
+    assert Reply.from_dict(reply_as_dict(reply)) == reply
+    assert "Showing 16\u201317 of 40. Next: `list open from 18`" in reply.to_text()
+    assert "…and 3 more: `list overdue`" in reply.to_text()
