@@ -94,6 +94,7 @@ class ListRecords:
     what: str = "open"
     owner: str | None = None
     department: str | None = None
+    start: int = 0  # the offset of the page (``list open from 16`` starts at 15)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,12 @@ class Context:
     actor: Person
     team: Team | None
     announcements: list[Reply] = field(default_factory=list)
+    # In a direct conversation, the teams a person-level command covers (``list mine``
+    # across all the person's teams); see ``commands.scope``.
+    teams: list[Team] = field(default_factory=list)
+    # Whether ``team`` came from the invocation (its channel's link or a button's team)
+    # rather than from the person's teams (``commands.scope``).
+    linked: bool = False
 
     @classmethod
     def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
@@ -53,7 +59,9 @@ class Context:
         # whoever changes something joins it (here, and again in ``audit``).
         if team is not None and join:
             people.ensure_member(session, team.id, actor.id)
-        return cls(session=session, invocation=invocation, actor=actor, team=team)
+        return cls(
+            session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
+        )
 
     @property
     def now(self) -> dt.datetime:
@@ -188,8 +196,11 @@ class Context:
         if self.team is None or not self.announcements:
             return
         origin = self.invocation.platform
+        # From a direct message every linked channel hears of it, the origin platform's too:
+        # the team's channel there did not see the command.
+        direct = self.invocation.channel is not None and self.invocation.channel.direct
         for link in links_of_team(self.session, self.team.id):
-            if link.platform in (origin, "console"):
+            if link.platform == "console" or (link.platform == origin and not direct):
                 continue
             for reply in self.announcements:
                 self.session.add(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity, summary
+from commands import identity, scope, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -85,22 +85,46 @@ def dispatch(invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
     and the user gets a plain apology (marked ``retry``), never the traceback.
     """
     try:
-        command = parse(invocation.text)
+        command: a.Command | CommandError = parse(invocation.text)
     except CommandError as exc:
-        return _refused(error(exc.message, usage=exc.usage), invocation, uow)
+        # In a direct message "list mine in Housing" parses once "in Housing" is read as a
+        # team (inside the unit of work, where the person's teams are known).
+        if not scope.is_direct(invocation):
+            return _refused(error(exc.message, usage=exc.usage), invocation, uow)
+        command = exc
     return run(command, invocation, uow)
 
 
-def run(command: a.Command, invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
-    """Run a typed command (forms build these directly) in one transaction."""
-    handler = HANDLERS[type(command)]
-    reads = type(command) in READS
+def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
+    """Run a typed command (forms build these directly) in one transaction. A
+    ``CommandError`` is a text that did not parse and may still, in a direct message,
+    once a trailing ``in <team>`` is read."""
+    reads = not isinstance(command, CommandError) and type(command) in READS
     try:
         with uow() as work:
             if not _claimed(work.session, invocation, reads=reads):
                 return DUPLICATE
             ctx = Context.load(work.session, invocation, join=not reads)
+            if ctx.team is None and scope.is_direct(invocation):
+                named = scope.named_team(invocation.text, scope.teams_of(ctx))
+                if named is not None:
+                    ctx.team, text = named
+                    command = parse(text)
+                if isinstance(command, CommandError):
+                    raise command
+                if ctx.team is None:
+                    question = scope.settle(command, ctx)
+                    if question is not None:
+                        _queue_reply(work.session, invocation, question, ctx)
+                        work.commit()
+                        return question
+            if isinstance(command, CommandError):
+                raise command
+            handler = HANDLERS[type(command)]
             reply = handler(command, ctx)
+            if ctx.team is not None and scope.is_direct(invocation) and not ctx.linked:
+                # Its buttons are pressed in the same unlinked conversation: name the team.
+                reply = scope.pin(reply, ctx.team, several=len(scope.teams_of(ctx)) > 1)
             ctx.write_announcements()
             _queue_reply(work.session, invocation, reply, ctx)
             work.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, help_reply_lines, need_text, usage_line
+from commands.language import CommandError, brief, help_reply_lines, need_text, usage_line
 from commands.presenting import (
     commitment_buttons,
     commitment_fields,
@@ -27,7 +27,7 @@ from commands.presenting import (
     ref,
     risk_item,
 )
-from commands.reply import Field, Item, Reply, Section
+from commands.reply import Button, Field, Item, Page, Reply, Section
 from commands.rules import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -35,6 +35,7 @@ from commands.rules import (
     holidays_name,
     is_open,
     keywords,
+    local_today,
     matching_area,
     may_change_commitment,
     may_change_risk,
@@ -57,7 +58,7 @@ from storage.models import (
 )
 from storage.teams import create_team, links_of_team, next_number, team_by_name
 
-LIST_LIMIT = 50
+PAGE_SIZE = 15  # items per page of a list
 JOIN_CODE_TTL = dt.timedelta(minutes=30)
 _JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -618,29 +619,41 @@ def set_ownership(cmd: a.SetOwnership, ctx: Context) -> Reply:
 
 
 def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
-    team = ctx.require_team()
-    today = ctx.today
+    """One page of a list (``PAGE_SIZE`` items from ``cmd.start``), with its position and
+    the commands for the pages either side (``Reply.page``)."""
+    teams = [ctx.team] if ctx.team is not None else list(ctx.teams)
+    if not teams:
+        ctx.require_team()
+    team_ids = [t.id for t in teams]
+    several = len(teams) > 1
+    names = {t.id: t.name for t in teams}
+    days = {t.id: local_today(ctx.now, t.timezone) for t in teams}
+    base = _list_command(cmd)
     if cmd.what == "decisions":
-        rows = ctx.session.scalars(
-            select(Decision)
-            .where(Decision.team_id == team.id)
-            .order_by(Decision.number.desc())
-            .limit(LIST_LIMIT)
-        ).all()
+        query: Any = select(Decision).where(Decision.team_id.in_(team_ids))
+        total, rows = _page(ctx, query.order_by(Decision.number.desc()), cmd.start)
         return _list_reply(
-            "Decisions", [decision_item(d) for d in rows], "No decisions logged yet.", "decisions"
+            "Decisions",
+            [_in_team(decision_item(d), names[d.team_id], several) for d in rows],
+            "No decisions logged yet.",
+            cmd,
+            base=base,
+            total=total,
         )
     if cmd.what == "risks":
-        risks = ctx.session.scalars(
-            select(Risk)
-            .where(Risk.team_id == team.id, Risk.status == "open")
-            .order_by(Risk.number)
-            .limit(LIST_LIMIT)
-        ).all()
-        items = [risk_item(r, risk_rating(impact=r.impact, likelihood=r.likelihood)) for r in risks]
-        return _list_reply("Open risks", items, "No open risks.", "risks")
+        query = select(Risk).where(Risk.team_id.in_(team_ids), Risk.status == "open")
+        total, rows = _page(ctx, query.order_by(Risk.number), cmd.start)
+        items = [
+            _in_team(
+                risk_item(r, risk_rating(impact=r.impact, likelihood=r.likelihood)),
+                names[r.team_id],
+                several,
+            )
+            for r in rows
+        ]
+        return _list_reply("Open risks", items, "No open risks.", cmd, base=base, total=total)
 
-    query = select(Commitment).where(Commitment.team_id == team.id)
+    query = select(Commitment).where(Commitment.team_id.in_(team_ids))
     title = {
         "open": "Open commitments",
         "overdue": "Overdue commitments",
@@ -652,7 +665,8 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
     if cmd.what in ("open", "mine"):
         query = query.where(Commitment.status.in_(OPEN_STATES))
     elif cmd.what == "overdue":
-        query = query.where(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today)
+        late = [(Commitment.team_id == t.id) & (Commitment.due_date < days[t.id]) for t in teams]
+        query = query.where(Commitment.status.in_(OPEN_STATES), or_(*late))
     elif cmd.what in ("done", "blocked"):
         query = query.where(Commitment.status == cmd.what)
     if cmd.what == "mine":
@@ -670,24 +684,71 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
         query = query.where(Commitment.department_id == dept.id)
         title += f" in {dept.name}"
     if cmd.what in ("done",):
-        query = query.order_by(Commitment.done_at.desc())
+        query = query.order_by(Commitment.done_at.desc(), Commitment.id)
     else:
         query = query.order_by(
-            Commitment.due_date.is_(None), Commitment.due_date, Commitment.number
+            Commitment.due_date.is_(None),
+            Commitment.due_date,
+            Commitment.team_id,
+            Commitment.number,
         )
-    found = ctx.session.scalars(query.limit(LIST_LIMIT + 1)).all()
-    items = [commitment_item(c, today) for c in found[:LIST_LIMIT]]
-    reply = _list_reply(title, items, "Nothing to show.", cmd.what)
-    if len(found) > LIST_LIMIT:
-        reply = Reply(**{**reply.__dict__, "body": f"Showing the first {LIST_LIMIT}."})
-    return reply
+    total, found = _page(ctx, query, cmd.start)
+    items = [
+        _in_team(commitment_item(c, days[c.team_id]), names[c.team_id], several) for c in found
+    ]
+    return _list_reply(title, items, "Nothing to show.", cmd, base=base, total=total)
 
 
-def _list_reply(title: str, items: list[Item], empty: str, what: str) -> Reply:
+def _page(ctx: Context, query: Any, start: int) -> tuple[int, list[Any]]:
+    """The total a list query finds, and the rows of the page from ``start``."""
+    total = ctx.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(ctx.session.scalars(query.offset(start).limit(PAGE_SIZE)))
+    return int(total or 0), rows
+
+
+def _list_command(cmd: a.ListRecords) -> str:
+    """The list command without its position: what Next and Previous run again."""
+    words = ["list", cmd.what]
+    if cmd.owner:
+        words += ["for", cmd.owner]
+    if cmd.department:
+        words += ["dept", cmd.department]
+    return " ".join(words)
+
+
+def _in_team(item: Item, team: str, several: bool) -> Item:
+    """In a list across several teams: name the item's team, and run its buttons there."""
+    if not several:
+        return item
+    return Item(
+        title=f"[{team}] {item.title}",
+        ref=item.ref,
+        fields=item.fields,
+        buttons=tuple(
+            Button(b.label, f"{b.command} in {team}", b.style, b.picks_person) for b in item.buttons
+        ),
+        highlight=item.highlight,
+        link=item.link,
+    )
+
+
+def _list_reply(
+    title: str, items: list[Item], empty: str, cmd: a.ListRecords, *, base: str, total: int
+) -> Reply:
+    page = Page(command=base, start=cmd.start, shown=len(items), total=total, size=PAGE_SIZE)
+    if total and not items:
+        empty = f"There are only {total}; the list ends before item {cmd.start + 1}."
     return Reply(
-        headline=f"{title} ({len(items)})",
+        headline=f"{title} ({total})",
         sections=(Section(title=title, items=tuple(items), empty=empty),),
-        data={"list": what, "count": len(items), "ids": [i.ref for i in items]},
+        data={
+            "list": cmd.what,
+            "count": len(items),
+            "total": total,
+            "start": cmd.start,
+            "ids": [i.ref for i in items],
+        },
+        page=page,
     )
 
 
@@ -1180,20 +1241,49 @@ def join_team(cmd: a.JoinTeam, ctx: Context) -> Reply:
     return reply
 
 
+_HELP_NOTES: dict[str, str] = {
+    "commit": "Owners: me, @handle, an email or a mention. Dates: Friday, tomorrow, "
+    "2026-12-04, 4 Dec, end of month, in 2 weeks.",
+    "due": "Dates: Friday, tomorrow, 2026-12-04, 4 Dec, end of month, in 2 weeks.",
+    "snooze": "Dates: Friday, tomorrow, 2026-12-04, 4 Dec; or `for 3 days`.",
+    "reassign": "Owners: me, @handle, an email or a mention.",
+    "list": f"Lists show {PAGE_SIZE} at a time with their position (1–{PAGE_SIZE} of 212); "
+    "Next and Previous turn the page, or say `from <n>`. In a direct message `list mine` "
+    "covers all your teams.",
+}
+
+
 def show_help(cmd: a.Help, ctx: Context) -> Reply:
+    """``help``: a compact index of every command, one line each; ``help <command>``: the
+    usage, what it does, its aliases, an example and notes."""
     title, usages = help_reply_lines(cmd.topic)
+    if cmd.topic is None:
+        index = "\n".join(f"`{u.verb}` {brief(u)}" for u in usages)
+        return Reply(
+            headline=title,
+            body=index,
+            fields=(
+                Field("Details", "`help <command>`, e.g. `help commit`"),
+                Field("Direct messages", "add `in <team>` when you are in several teams"),
+            ),
+            data={"help": "index", "verbs": [u.verb for u in usages]},
+        )
     items = tuple(
         Item(
             title=u.line,
             fields=(Field("What", u.summary),)
             + ((Field("Also", ", ".join(u.aliases)),) if u.aliases else ())
-            + ((Field("Example", u.example),) if u.example else ()),
+            + ((Field("Example", u.example),) if u.example else ())
+            + (
+                (Field("Notes", _HELP_NOTES[u.verb.split()[0]]),)
+                if u.verb.split()[0] in _HELP_NOTES
+                else ()
+            ),
         )
         for u in usages
     )
     return Reply(
         headline=title,
-        body="Owners: me, @handle, an email or a mention. Dates: Friday, tomorrow, 2026-12-04, "
-        "4 Dec, end of month, in 2 weeks.",
         sections=(Section(title="Commands", items=items),),
+        data={"help": cmd.topic, "verbs": [u.verb for u in usages]},
     )

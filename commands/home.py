@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from commands.dispatch import UnitOfWorkFactory
@@ -77,12 +77,26 @@ def home_reply(session: Session, *, person_id: int, now: dt.datetime) -> Reply:
             .where(Commitment.owner_id == person_id)
             .limit(MINE_LIMIT)
         ).all()
-        open_count += len(mine)
+        mine_total = len(mine)
+        if mine_total >= MINE_LIMIT:
+            mine_total = int(
+                session.scalar(
+                    select(func.count(Commitment.id)).where(
+                        Commitment.team_id == team.id,
+                        Commitment.status.in_(OPEN_STATES),
+                        Commitment.owner_id == person_id,
+                    )
+                )
+                or 0
+            )
+        open_count += mine_total
         sections.append(
             Section(
                 title=f"Your open commitments{suffix}",
                 items=tuple(commitment_item(c, today) for c in mine),
                 empty="Nothing open. Well done.",
+                more=mine_total - len(mine),
+                more_command="list mine" + (f" in {team.name}" if len(teams) > 1 else ""),
             )
         )
         section_team_ids.append(team.id)

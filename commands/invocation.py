@@ -16,6 +16,9 @@ class ChannelRef:
     tenant: str
     channel_id: str
     name: str | None = None
+    # A direct conversation with the bot (Slack's Messages tab, a Teams personal chat): an
+    # unlinked one answers person-level commands across the person's teams.
+    direct: bool = False
 
 
 @dataclass(frozen=True)

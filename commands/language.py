@@ -67,8 +67,10 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage(
         "list",
-        "list [open|overdue|mine|done|blocked|decisions|risks] [for <owner>] [dept <department>]",
-        "List records (default: open commitments).",
+        "list [open|overdue|mine|done|blocked|decisions|risks] [for <owner>] "
+        "[dept <department>] [from <n>]",
+        "List records (default: open commitments), a page at a time.",
+        example="list overdue dept Housing",
     ),
     Usage(
         "risk",
@@ -405,6 +407,16 @@ def _owns(words: list[str]) -> a.SetOwnership:
 
 def _list(words: list[str]) -> a.ListRecords:
     what, owner, department = "open", None, None
+    start = 0
+    # "... from <n>": the page that starts at item n (what the Next/Previous buttons run).
+    if len(words) >= 2 and words[-2].lower() == "from":
+        if not words[-1].isdigit() or not 1 <= int(words[-1]) <= 1_000_000:
+            raise CommandError(
+                f'"from {words[-1]}" should name an item number, like from 16.',
+                usage=usage_line("list"),
+            )
+        start = int(words[-1]) - 1
+        words = words[:-2]
     i = 0
     if i < len(words) and words[i].lower() in LIST_KINDS:
         what = words[i].lower()
@@ -419,7 +431,7 @@ def _list(words: list[str]) -> a.ListRecords:
             break
         else:
             raise CommandError(f'I can\'t list "{words[i]}".', usage=usage_line("list"))
-    return a.ListRecords(what=what, owner=owner, department=department)
+    return a.ListRecords(what=what, owner=owner, department=department, start=start)
 
 
 _RISK_OPTION = re.compile(r"\s+(?:(impact|likelihood)\s+(\S+)|(owner)\s+(\S+))\s*$", re.IGNORECASE)
@@ -494,6 +506,12 @@ def _team(words: list[str]) -> a.Command:
             )
         return a.JoinTeam(code=words[1].strip().upper())
     raise CommandError(f'I don\'t know "team {words[0]}".', usage=usage_line("team"))
+
+
+def brief(usage: Usage) -> str:
+    """The first sentence of a usage's summary: one line of the compact index."""
+    head, dot, _ = usage.summary.partition(". ")
+    return head + ("." if dot else "")
 
 
 def help_reply_lines(topic: str | None) -> tuple[str, list[Usage]]:

@@ -73,6 +73,12 @@ ESCALATION = outbox.ESCALATION
 SWEPT = outbox.TEAM_SWEEP
 # Channels that only the console reads: nothing to post to.
 UNSENT_PLATFORMS = frozenset({"console"})
+# A nudge shows the owner's most urgent commitments, a digest the most overdue, due this
+# week and blocked ones, this many each; the rest are counted with the command that lists
+# them (a real team's day does not fit one message).
+NUDGE_ITEMS = 10
+DIGEST_ITEMS = 8
+TALLY_NAMES = 8
 
 
 def sweep_key(td: TeamDue) -> str:
@@ -116,6 +122,8 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
                     }
                     for i in s.items
                 ],
+                "more": s.more,
+                "more_command": s.more_command,
             }
             for s in reply.sections
         ],
@@ -126,6 +134,7 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
         "ref": reply.ref,
         "link": reply.link,
         "data": dict(reply.data),
+        "page": dataclasses.asdict(reply.page) if reply.page else None,
     }
 
 
@@ -254,6 +263,19 @@ def _snoozed(c: Commitment, today: dt.date) -> bool:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}"
+
+
+def _tally(names: Iterable[str], *, top: int = TALLY_NAMES) -> str:
+    """``Health 12, Housing 9, Police 4 and 5 others (7)``: the biggest counts first."""
+    counts: dict[str, int] = defaultdict(int)
+    for name in names:
+        counts[name] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+    text = ", ".join(f"{name} {n}" for name, n in ranked[:top])
+    if len(ranked) > top:
+        others = ranked[top:]
+        text += f" and {len(others)} others ({sum(n for _, n in others)})"
+    return text
 
 
 @contextmanager
@@ -461,17 +483,20 @@ def _plan_nudges(
         teams = list(dict.fromkeys(t.id for t, _, _ in entries))
         names = {t.id: t.name for t, _, _ in entries}
         several = len(teams) > 1
+        overdue = sum(1 for _, d, c in entries if c.due_date is not None and c.due_date < d)
+        due_today = len(entries) - overdue
+        # The most urgent first (longest overdue), at most NUDGE_ITEMS; the rest are counted
+        # with the command that lists them all.
+        urgent = sorted(entries, key=lambda e: (e[2].due_date or e[1], e[0].name, e[2].number))
+        shown, rest = urgent[:NUDGE_ITEMS], len(urgent) - NUDGE_ITEMS
         sections = []
-        overdue = due_today = 0
         for team_id in teams:
             late = [
                 (d, c)
-                for t, d, c in entries
+                for t, d, c in shown
                 if t.id == team_id and c.due_date is not None and c.due_date < d
             ]
-            today_ = [(d, c) for t, d, c in entries if t.id == team_id and c.due_date == d]
-            overdue += len(late)
-            due_today += len(today_)
+            today_ = [(d, c) for t, d, c in shown if t.id == team_id and c.due_date == d]
             prefix = f"{names[team_id]}: " if several else ""
             if late:
                 sections.append(
@@ -483,6 +508,8 @@ def _plan_nudges(
                         f"{prefix}Due today", tuple(items.with_buttons(c, d) for d, c in today_)
                     )
                 )
+        if rest > 0 and sections:
+            sections[-1] = dataclasses.replace(sections[-1], more=rest, more_command="list mine")
         parts = [
             _count(n, word) for n, word in ((overdue, "overdue"), (due_today, "due today")) if n
         ]
@@ -542,22 +569,58 @@ def _plan_digest(
     if not (blocked or overdue or this_week):
         return None
 
-    groups: dict[tuple[str, str, int], list[Commitment]] = defaultdict(list)
-    for c in overdue:
-        dept = c.department.name if c.department else ""
-        groups[(dept.casefold(), c.owner.display_name.casefold(), c.owner_id)].append(c)
-    sections = [
-        Section(
-            f"Overdue: {members[0].owner.display_name}"
-            + (f" ({members[0].department.name})" if members[0].department else ""),
-            tuple(item(c) for c in members),
-        )
-        for _, members in sorted(groups.items())
-    ]
+    # Overdue: by owner when there are few; else counts by department and owner and the
+    # most overdue items, then how many more and how to see them all.
+    sections: list[Section] = []
+    fields: list[Field] = []
+    if len(overdue) <= DIGEST_ITEMS:
+        groups: dict[tuple[str, str, int], list[Commitment]] = defaultdict(list)
+        for c in overdue:
+            dept = c.department.name if c.department else ""
+            groups[(dept.casefold(), c.owner.display_name.casefold(), c.owner_id)].append(c)
+        sections = [
+            Section(
+                f"Overdue: {members[0].owner.display_name}"
+                + (f" ({members[0].department.name})" if members[0].department else ""),
+                tuple(item(c) for c in members),
+            )
+            for _, members in sorted(groups.items())
+        ]
+    else:
+        fields = [
+            Field(
+                "Overdue by department",
+                _tally(c.department.name if c.department else "no department" for c in overdue),
+            ),
+            Field("Overdue by owner", _tally(c.owner.display_name for c in overdue)),
+        ]
+        most = sorted(overdue, key=lambda c: (c.due_date, c.number))
+        sections = [
+            Section(
+                "Most overdue",
+                tuple(item(c) for c in most[:DIGEST_ITEMS]),
+                more=len(most) - DIGEST_ITEMS,
+                more_command="list overdue",
+            )
+        ]
     if this_week:
-        sections.append(Section("Due this week", tuple(item(c) for c in this_week)))
+        sections.append(
+            Section(
+                "Due this week",
+                tuple(item(c) for c in this_week[:DIGEST_ITEMS]),
+                more=max(0, len(this_week) - DIGEST_ITEMS),
+                more_command="list open",
+            )
+        )
     if blocked:
-        sections.append(Section("Blocked", tuple(item(c) for c in blocked)))
+        sections.append(
+            Section(
+                "Blocked",
+                tuple(item(c) for c in blocked[:DIGEST_ITEMS]),
+                more=max(0, len(blocked) - DIGEST_ITEMS),
+                more_command="list blocked",
+            )
+        )
     summary = ", ".join(
         (
             _count(len(overdue), "overdue"),
@@ -578,6 +641,7 @@ def _plan_digest(
         reply=Reply(
             headline=f"{td.team.name}: commitments on {day(today)}",
             body=summary,
+            fields=tuple(fields),
             sections=tuple(sections),
             visibility="channel",
             data={"kind": DIGEST, "team": td.team.name, "summary": summary},

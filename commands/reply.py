@@ -47,9 +47,48 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
+    """A titled group of items. ``more`` items were left out (a summary, a nudge's tail);
+    ``more_command`` is the command that shows them (``list overdue``)."""
+
     title: str
     items: tuple[Item, ...] = ()
     empty: str | None = None
+    more: int = 0
+    more_command: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a paged list stands: items ``start + 1`` to ``start + shown`` of ``total``.
+
+    ``command`` is the list command without a position; the command for the page that
+    starts at offset ``n`` is ``at(n)`` (``list overdue from 16``). A renderer that must
+    show fewer items than the core gave (a platform's size limit) moves Next to the first
+    item it left out, so paging still reaches every item.
+    """
+
+    command: str
+    start: int
+    shown: int
+    total: int
+    size: int
+
+    def at(self, offset: int) -> str:
+        return f"{self.command} from {offset + 1}"
+
+    def position(self, shown: int | None = None) -> str:
+        """``16–30 of 212``."""
+        n = self.shown if shown is None else shown
+        if n <= 0:
+            return f"0 of {self.total}"
+        return f"{self.start + 1}\u2013{self.start + n} of {self.total}"
+
+    def next_command(self, shown: int | None = None) -> str | None:
+        n = self.shown if shown is None else shown
+        return self.at(self.start + n) if self.start + n < self.total else None
+
+    def previous_command(self) -> str | None:
+        return self.at(max(0, self.start - self.size)) if self.start > 0 else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +104,7 @@ class Reply:
     ref: str | None = None
     link: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    page: Page | None = None
     # The request was handled before (a redelivery): nothing was written, nothing to show.
     duplicate: bool = False
     # Nothing was saved because of a fault on our side: the platform may retry the request.
@@ -99,6 +139,8 @@ class Reply:
                     )
                     for i in s.get("items", [])
                 ),
+                more=int(s.get("more") or 0),
+                more_command=s.get("more_command"),
             )
             for s in raw.get("sections", [])
         )
@@ -114,6 +156,7 @@ class Reply:
             ref=raw.get("ref"),
             link=raw.get("link"),
             data=dict(raw.get("data", {})),
+            page=Page(**raw["page"]) if raw.get("page") else None,
         )
 
     def to_text(self) -> str:
@@ -131,9 +174,27 @@ class Reply:
                 mark = "! " if item.highlight else "- "
                 detail = "; ".join(f"{f.label}: {f.value}" for f in item.fields)
                 lines.append(f"  {mark}{prefix}{item.title}" + (f" ({detail})" if detail else ""))
+            if section.more:
+                lines.append("  " + more_text(section.more, section.more_command))
+        if self.page is not None:
+            lines.append(page_text(self.page))
         if self.usage:
             lines.append(f"Usage: {self.usage}")
         return "\n".join(lines)
+
+
+def more_text(n: int, command: str | None) -> str:
+    """``and 212 more: `list overdue```: what was left out and how to see it."""
+    return f"…and {n} more" + (f": `{command}`" if command else ".")
+
+
+def page_text(page: Page, shown: int | None = None) -> str:
+    """``Showing 1–15 of 212. Next: `list open from 16```."""
+    text = f"Showing {page.position(shown)}."
+    nxt = page.next_command(shown)
+    if nxt:
+        text += f" Next: `{nxt}`"
+    return text
 
 
 def error(message: str, *, usage: str | None = None) -> Reply:

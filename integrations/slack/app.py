@@ -50,6 +50,7 @@ from commands.home import show_home
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
 from commands.reply import Reply
 from integrations.slack import blocks as bk
+from integrations.slack import direct
 from integrations.slack.client import web_client
 from integrations.slack.notifier import SlackNotifier, TokenSource, single_token
 from integrations.slack.people import MENTION, PLATFORM, SlackPeople, normalise_text
@@ -77,6 +78,7 @@ BOT_SCOPES = (
     "chat:write.public",
     "channels:history",
     "groups:history",
+    "im:history",
     "reactions:read",
     "users:read",
     "users:read.email",
@@ -108,6 +110,10 @@ class SlackConfig:
 
 class RetryLater(Exception):
     """Nothing was saved because of a fault on our side: answer 500 so that Slack retries."""
+
+
+async def _in_direct_message(event: dict[str, Any]) -> bool:
+    return direct.is_direct_message(event)
 
 
 def body_hash(request: Any) -> str:
@@ -240,8 +246,11 @@ class JoinedupSlack:
         app.view(bk.LOG_MODAL)(self.on_log_submitted)
         app.action(re.compile(f"^{bk.BUTTON_ACTION}:"))(self.on_button)
         app.action(re.compile(f"^{bk.PICK_ACTION}:"))(self.on_button)
+        app.action(re.compile(f"^{bk.PAGE_ACTION}:"))(self.on_page)
         app.action(bk.SUGGEST_LOG_ACTION)(self.on_suggestion_taken)
         app.action(bk.SUGGEST_DISMISS_ACTION)(self.on_suggestion_dismissed)
+        # A DM to the app is a command; registered first, so on_message never sees one.
+        app.event("message", matchers=[_in_direct_message])(self.on_direct_message)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
@@ -468,6 +477,62 @@ class JoinedupSlack:
             # The home page shows the new state (a view, not a record: nothing to lose).
             self._background(self._publish_home(client, team_id=team_id, user_id=user_id))
 
+    async def on_page(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Any,
+    ) -> None:
+        """A list's Previous / Next: run the list from the button's position and show the
+        page in place of the message that held the button (a read: nothing to claim)."""
+        press = bk.read_button(action)
+        user_id = body["user"]["id"]
+        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        container = body.get("container") or {}
+        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        invocation = await self._invocation(
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            text=press.command,
+            channel_id=channel_id,
+            team=press.team_id,
+            key=f"page:{user_id}:{action.get('action_id')}:{action.get('action_ts')}",
+        )
+        reply = await self._run(invocation)
+        if reply.retry:
+            raise RetryLater()
+        await ack()
+        await respond(replace_original=True, **bk.message(reply, team_id=press.team_id))
+
+    async def on_direct_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """A message in the app's DM (Messages tab): a command, answered in the DM through
+        the outbox (an event's answer cannot ride on its acknowledgement)."""
+        text = direct.command_text(event, context.bot_user_id)
+        if text is None:
+            return
+        team_id = str(context.team_id or event.get("team") or "")
+        channel = event["channel"]
+        here = self._address(team_id, channel=channel, user=event["user"])
+        invocation = await self._invocation(
+            client,
+            team_id=team_id,
+            user_id=event["user"],
+            text=text,
+            channel_id=channel,
+            key=f"event:{body.get('event_id') or channel + ':' + event['ts']}",
+            # In the DM everything is for the person: a plain post, never an ephemeral.
+            reply_to=ReplyAddress(platform=PLATFORM, address=here, private=here),
+        )
+        reply = await self._run_event(invocation)
+        summary = reply.data.get("summary")
+        if reply.ok and isinstance(summary, dict) and self.summary_file and not reply.duplicate:
+            self._background(self._share_summary(client, reply, summary=summary, channel=channel))
+
     async def on_suggestion_taken(
         self,
         ack: Any,
@@ -500,7 +565,7 @@ class JoinedupSlack:
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
         # Edits, joins and bots' messages are not suggestions; nor is a message addressed
         # to us (app_mention runs it as a command).
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        if not direct.is_read(event):  # plain, file_share and thread_broadcast messages only
             return
         text = event.get("text") or ""
         if context.bot_user_id and f"<@{context.bot_user_id}" in text:
@@ -646,6 +711,7 @@ class JoinedupSlack:
                 name=channel_name
                 if channel_name not in (None, "directmessage", "privategroup")
                 else None,
+                direct=direct.is_direct_channel(channel_id, channel_name),
             )
             if channel_id
             else None

@@ -11,10 +11,10 @@ import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from commands.reply import Button, Field, Item, Reply
+from commands.reply import Button, Field, Item, Page, Reply, more_text
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -22,9 +22,19 @@ SECTION_TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
 BUTTON_LABEL_LIMIT = 75
 INPUT_LIMIT = 3000
+CONTEXT_TEXT_LIMIT = 3000
+BUTTON_VALUE_LIMIT = 2000
+ACTION_ID_LIMIT = 255
+# chat.postMessage truncates ``text`` past 40,000 characters, but Slack asks for at most
+# 4,000; the blocks carry the detail.
+TEXT_LIMIT = 3900
 
 BUTTON_ACTION = "joinedup_button"
 PICK_ACTION = "joinedup_pick"
+# A list's Previous / Next: ``joinedup_page:previous`` and ``joinedup_page:next``; the value
+# is a button value whose command runs the list from its position. The answer replaces the
+# message that holds the button.
+PAGE_ACTION = "joinedup_page"
 SUGGEST_LOG_ACTION = "joinedup_suggest_log"
 SUGGEST_DISMISS_ACTION = "joinedup_suggest_dismiss"
 LOG_MODAL = "joinedup_log"
@@ -65,7 +75,10 @@ def _section(text: str) -> Block:
 
 
 def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 3000)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": _cut(text, CONTEXT_TEXT_LIMIT)}],
+    }
 
 
 # --- buttons ---------------------------------------------------------------------------------
@@ -80,7 +93,11 @@ class ButtonPress:
 
 
 def button_value(command: str, team_id: int | None) -> str:
-    return json.dumps({"c": command, "t": team_id}, separators=(",", ":"))
+    """A button's value: its command and team, within Slack's 2,000 characters."""
+    value = json.dumps({"c": command, "t": team_id}, separators=(",", ":"))
+    if len(value) > BUTTON_VALUE_LIMIT:
+        value = json.dumps({"c": command[:1500], "t": team_id}, separators=(",", ":"))
+    return value
 
 
 def read_button(action: dict[str, Any]) -> ButtonPress:
@@ -150,16 +167,82 @@ def reply_blocks(
     section_team_ids: Sequence[int] | None = None,
     limit: int = MESSAGE_BLOCK_LIMIT,
 ) -> list[Block]:
-    """``reply`` as blocks, at most ``limit`` (the rest is in the text fallback).
+    """``reply`` as at most ``limit`` blocks, every text within Slack's limits.
 
     ``team_id`` goes into button values, for buttons clicked where there is no linked
     channel (a direct message, App Home); ``section_team_ids`` gives it per section.
+
+    What does not fit is never dropped silently: the renderer keeps as many items as fit
+    and says how many more there are and how to reach them: a paged list's Next button
+    starts at the first item left out; any other section ends "…and N more: `command`".
     """
+    return _fit(reply, team_id=team_id, section_team_ids=section_team_ids, limit=limit).blocks
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    blocks: list[Block]
+    kept: int  # how many of the reply's items are shown
+
+
+def _fit(
+    reply: Reply,
+    *,
+    team_id: int | None,
+    section_team_ids: Sequence[int] | None,
+    limit: int,
+) -> _Fitted:
+    total = sum(len(s.items) for s in reply.sections)
+
+    def render(keep: int) -> list[Block]:
+        return _render(
+            reply, keep=keep, team_id=team_id, section_team_ids=section_team_ids, limit=limit
+        )
+
+    blocks = render(total)
+    if len(blocks) <= limit:
+        return _Fitted(blocks, total)
+    low, high = 0, total  # the largest number of items that fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(render(middle)) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    blocks = render(low)
+    if len(blocks) > limit:  # a headline, body and fields alone over the limit: say so
+        blocks = blocks[: limit - 1] + [_context(f"…{len(blocks) - limit + 1} more blocks cut.")]
+    return _Fitted(blocks, low)
+
+
+def _body_sections(text: str) -> list[Block]:
+    """A long body as several sections (each under Slack's 3,000 characters), cut at lines."""
+    out, chunk = [], ""
+    for line in text.split("\n"):
+        line = _cut(line, SECTION_TEXT_LIMIT)
+        if chunk and len(chunk) + 1 + len(line) > SECTION_TEXT_LIMIT:
+            out.append(_section(chunk))
+            chunk = line
+        else:
+            chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        out.append(_section(chunk))
+    return out
+
+
+def _render(
+    reply: Reply,
+    *,
+    keep: int,
+    team_id: int | None,
+    section_team_ids: Sequence[int] | None,
+    limit: int,
+) -> list[Block]:
     counter = itertools.count(1)
     headline = mrkdwn(reply.headline)
     blocks: list[Block] = [_section(f"*{headline}*" if reply.ok else f":warning: {headline}")]
     if reply.body:
-        blocks.append(_section(mrkdwn(reply.body)))
+        blocks.extend(_body_sections(mrkdwn(reply.body)))
     for start in range(0, len(reply.fields), 10):
         chunk = reply.fields[start : start + 10]
         blocks.append(
@@ -178,28 +261,77 @@ def reply_blocks(
         blocks.append(_context(f"<{reply.link}|Source message>"))
     if reply.buttons:
         blocks.append({"type": "actions", "elements": _elements(reply.buttons, team_id, counter)})
+    left = keep
     for index, section in enumerate(reply.sections):
         section_team = (
             section_team_ids[index]
             if section_team_ids is not None and index < len(section_team_ids)
             else team_id
         )
+        shown = section.items[: max(0, left)]
+        left -= len(shown)
         blocks.append({"type": "divider"})
         blocks.append(_section(f"*{mrkdwn(section.title)}*"))
         if not section.items and section.empty:
             blocks.append(_context(mrkdwn(section.empty)))
-        for item in section.items:
+        for item in shown:
             blocks.extend(_item_blocks(item, section_team, counter))
+        more = section.more + (0 if reply.page else len(section.items) - len(shown))
+        if more:
+            command = section.more_command
+            blocks.append(_context(mrkdwn(more_text(more, command))))
+    if reply.page is not None:
+        blocks.extend(_page_blocks(reply.page, keep, team_id))
     if reply.usage:
         blocks.append(_context(f"Usage: `{mrkdwn(reply.usage)}`"))
-    if len(blocks) > limit:
-        blocks = blocks[: limit - 1] + [_context("…more in the full text of this message.")]
     return blocks
+
+
+def _page_blocks(page: Page, shown: int, team_id: int | None) -> list[Block]:
+    """The position ("16–30 of 212") and the Previous / Next buttons: each runs the list
+    again from its position, and the answer replaces the message (``PAGE_ACTION``)."""
+    blocks: list[Block] = [_context(mrkdwn(f"{page.position(shown)}"))]
+    elements: list[dict[str, Any]] = []
+    for label, name, command in (
+        ("Previous", "previous", page.previous_command()),
+        ("Next", "next", page.next_command(shown)),
+    ):
+        if command is not None:
+            elements.append(
+                {
+                    "type": "button",
+                    "action_id": f"{PAGE_ACTION}:{name}",
+                    "text": _plain(label),
+                    "value": button_value(command, team_id),
+                }
+            )
+    if elements:
+        blocks.append({"type": "actions", "elements": elements})
+    return blocks
+
+
+def fallback_text(reply: Reply, shown: int | None = None) -> str:
+    """The message's ``text`` (notifications, clients without blocks): the items shown, and
+    under Slack's 4,000 characters whatever the reply's size."""
+    if shown is not None:
+        left = shown
+        sections = []
+        for section in reply.sections:
+            items = section.items[: max(0, left)]
+            left -= len(items)
+            dropped = 0 if reply.page else len(section.items) - len(items)
+            sections.append(replace(section, items=items, more=section.more + dropped))
+        page = reply.page
+        if page is not None:
+            page = replace(page, shown=min(page.shown, shown))
+        reply = replace(reply, sections=tuple(sections), page=page)
+    return _cut(reply.to_text(), TEXT_LIMIT)
 
 
 def message(reply: Reply, *, team_id: int | None = None) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / postEphemeral / update: text + blocks."""
-    return {"text": reply.to_text(), "blocks": reply_blocks(reply, team_id=team_id)}
+    fitted = _fit(reply, team_id=team_id, section_team_ids=None, limit=MESSAGE_BLOCK_LIMIT)
+    return {"text": fallback_text(reply, fitted.kept), "blocks": fitted.blocks}
 
 
 def home_view(reply: Reply) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from integrations.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 BOT_EVENTS = (
     "message.channels",
     "message.groups",
+    "message.im",
     "reaction_added",
     "app_home_opened",
     "app_mention",

@@ -138,6 +138,9 @@ def button_command(activity: dict[str, Any]) -> tuple[str, str | None] | None:
     command = data.get("command")
     if not isinstance(command, str) or not command.strip():
         return None
+    owner = data.get("owner")  # a card's "New owner" field (cards.owner_input)
+    if isinstance(owner, str) and owner.strip() and "kind" not in data:
+        command = f"{command.strip()} {' '.join(owner.split())}"
     picked = data.get("person")
     return command.strip(), picked if isinstance(picked, str) and picked.strip() else None
 

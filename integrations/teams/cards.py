@@ -1,26 +1,43 @@
-"""Replies as Adaptive Cards (schema 1.5), built as dicts in code.
+"""Replies as Adaptive Cards 1.5, built as dicts in code, valid against Microsoft's 1.5.0
+schema (tests/fixtures/teams/adaptive-card-1.5.0.schema.json) and under Teams' size limit.
 
 Buttons are ``Action.Execute`` (Universal Actions) with verb ``joinedup`` and
-``data = {"command": Button.command}``; a button that picks a person opens a
-people picker (``Input.ChoiceSet`` over ``graph.microsoft.com/users``) whose
-value (the chosen user's AAD object id) is sent as ``data.person``.
+``data = {"command": Button.command}``; pressing one answers with a card that replaces
+the one pressed (a list's Previous / Next turn the page in place). A button that picks a
+person shows a field for the new owner (an email, an @handle or ``me``) whose text is sent
+as ``data.owner`` and appended to the command (1.5 has no people picker: the Teams
+``Data.Query`` picker is Adaptive Cards 1.6).
+
+Size: Teams refuses activities over about 28 KB. ``reply_card`` measures the card it
+builds and keeps as many items as fit in ``CARD_BYTES``; what it leaves out is counted,
+with the way to reach it (a page's Next starts at the first item left out). An oversized
+card cannot be produced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from typing import Any
 
-from commands.reply import Button, Field, Item, Reply
+from commands.reply import Button, Field, Item, Page, Reply, more_text
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB = "joinedup"
-PEOPLE_DATASET = "graph.microsoft.com/users"
+OWNER_INPUT = "owner"
+# The card with its fallback text, serialised as JSON with every non-ASCII character
+# escaped (the most it can weigh on the wire): under 22 KB leaves room for the activity
+# around it (summary, conversation, ids) within the 25 KB we allow ourselves of Teams' ~28.
+CARD_BYTES = 22_000
+FALLBACK_CHARS = 1_500
 
 
-def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str, Any]:
+def _card(
+    body: list[dict[str, Any]], actions: list[dict[str, Any]], *, full_width: bool = False
+) -> dict[str, Any]:
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
@@ -29,7 +46,15 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]]) -> dict[str
     }
     if actions:
         card["actions"] = actions
+    if full_width:
+        # Teams' own extension (not in the Adaptive Card schema): use the chat's full width.
+        card["msteams"] = {"width": "Full"}
     return card
+
+
+def size(payload: Any) -> int:
+    """Bytes of ``payload`` as JSON, non-ASCII escaped: what it can weigh on the wire."""
+    return len(json.dumps(payload, separators=(",", ":")))
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
@@ -40,20 +65,17 @@ def _facts(fields: tuple[Field, ...]) -> dict[str, Any]:
     return {"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in fields]}
 
 
-def people_picker(input_id: str, *, label: str, value: str | None = None) -> dict[str, Any]:
-    picker: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
+def owner_input(input_id: str = OWNER_INPUT, *, label: str = "New owner") -> dict[str, Any]:
+    """Who should own it: an email, an @handle or ``me`` (Adaptive Cards 1.5)."""
+    return {
+        "type": "Input.Text",
         "id": input_id,
         "label": label,
+        "placeholder": "an email, an @handle, or me",
         "isRequired": True,
-        "errorMessage": "Pick a person.",
-        "style": "filtered",
-        "choices": [],
-        "choices.data": {"type": "Data.Query", "dataset": PEOPLE_DATASET},
+        "errorMessage": "Say who: an email, an @handle, or me.",
+        "maxLength": 254,
     }
-    if value:
-        picker["value"] = value
-    return picker
 
 
 def action(button: Button) -> dict[str, Any]:
@@ -70,14 +92,10 @@ def action(button: Button) -> dict[str, Any]:
         execute["style"] = "destructive"
     if not button.picks_person:
         return execute
-    execute["title"] = button.label
     return {
         "type": "Action.ShowCard",
         "title": button.label,
-        "card": _card(
-            [people_picker("person", label="New owner")],
-            [execute],
-        ),
+        "card": {"type": "AdaptiveCard", "body": [owner_input()], "actions": [execute]},
     }
 
 
@@ -95,8 +113,35 @@ def _item(item: Item) -> dict[str, Any]:
 
 
 def reply_card(reply: Reply, *, download_label: str | None = None) -> dict[str, Any]:
-    """The Adaptive Card for a Reply. With ``download_label``, ``reply.link`` becomes an
-    ``Action.OpenUrl`` button with that title (a shared file's download link)."""
+    """The Adaptive Card for a Reply, at most ``CARD_BYTES``. With ``download_label``,
+    ``reply.link`` becomes an ``Action.OpenUrl`` button with that title (a shared file's
+    download link)."""
+    total = sum(len(s.items) for s in reply.sections)
+
+    def render(keep: int, cut: int | None = None) -> dict[str, Any]:
+        return _render(reply, keep=keep, download_label=download_label, cut=cut)
+
+    card = render(total)
+    if size(card) <= CARD_BYTES:
+        return card
+    low, high = 0, total  # the largest number of items that fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(render(middle)) <= CARD_BYTES:
+            low = middle
+        else:
+            high = middle - 1
+    card = render(low)
+    for cut in (2_000, 500, 100):  # a headline and body alone too big: shorten every text
+        if size(card) <= CARD_BYTES:
+            break
+        card = render(low, cut)
+    return card
+
+
+def _render(
+    reply: Reply, *, keep: int, download_label: str | None, cut: int | None
+) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         _text(
             reply.headline,
@@ -109,19 +154,80 @@ def reply_card(reply: Reply, *, download_label: str | None = None) -> dict[str, 
         body.append(_text(reply.body))
     if reply.fields:
         body.append(_facts(reply.fields))
+    left = keep
     for section in reply.sections:
+        shown = section.items[: max(0, left)]
+        left -= len(shown)
         body.append(_text(section.title, weight="bolder", spacing="large"))
         if not section.items and section.empty:
             body.append(_text(section.empty, isSubtle=True))
-        body.extend(_item(item) for item in section.items)
+        body.extend(_item(item) for item in shown)
+        more = section.more + (0 if reply.page else len(section.items) - len(shown))
+        if more:
+            body.append(_text(more_text(more, section.more_command), isSubtle=True))
+    actions = [action(b) for b in reply.buttons]
+    if reply.page is not None:
+        body.append(_text(reply.page.position(keep), isSubtle=True, spacing="medium"))
+        actions.extend(_page_actions(reply.page, keep))
     if reply.usage:
         body.append(_text(f"Usage: `{reply.usage}`", isSubtle=True, size="small"))
-    actions = [action(b) for b in reply.buttons]
     if reply.link and download_label:
         actions.append({"type": "Action.OpenUrl", "title": download_label, "url": reply.link})
     elif reply.link:
         actions.append({"type": "Action.OpenUrl", "title": "Open message", "url": reply.link})
-    return _card(body, actions)
+    if cut is not None:
+        _shorten(body, cut)
+    card = _card(body, actions, full_width=bool(reply.sections) or len(reply.body or "") > 300)
+    card["fallbackText"] = fallback_text(reply, keep)
+    return card
+
+
+def _page_actions(page: Page, shown: int) -> list[dict[str, Any]]:
+    """Previous / Next: each runs the list again from its position; the answer replaces
+    this card (Action.Execute's refresh)."""
+    out = []
+    for label, command in (
+        ("Previous", page.previous_command()),
+        ("Next", page.next_command(shown)),
+    ):
+        if command is not None:
+            out.append(
+                {
+                    "type": "Action.Execute",
+                    "title": label,
+                    "verb": VERB,
+                    "data": {"command": command},
+                }
+            )
+    return out
+
+
+def _shorten(elements: list[dict[str, Any]], limit: int) -> None:
+    for element in elements:
+        if element.get("type") == "TextBlock" and len(element["text"]) > limit:
+            element["text"] = element["text"][: limit - 1] + "…"
+        if element.get("type") == "FactSet":
+            for fact in element["facts"]:
+                fact["value"] = fact["value"][:limit]
+        if element.get("type") == "Container":
+            _shorten(element["items"], limit)
+
+
+def fallback_text(reply: Reply, shown: int | None = None) -> str:
+    """The card's plain text (notifications, clients without cards): the items shown,
+    at most ``FALLBACK_CHARS``."""
+    if shown is not None:
+        left = shown
+        sections = []
+        for section in reply.sections:
+            items = section.items[: max(0, left)]
+            left -= len(items)
+            dropped = 0 if reply.page else len(section.items) - len(items)
+            sections.append(replace(section, items=items, more=section.more + dropped))
+        page = replace(reply.page, shown=min(reply.page.shown, shown)) if reply.page else None
+        reply = replace(reply, sections=tuple(sections), page=page)
+    text = reply.to_text()
+    return text if len(text) <= FALLBACK_CHARS else text[: FALLBACK_CHARS - 1] + "…"
 
 
 def attachment(card: dict[str, Any]) -> dict[str, Any]:
@@ -166,9 +272,22 @@ def log_form(
             }
         )
     else:
-        picker = people_picker("owner", label="Owner", value=owner or "me")
-        picker["choices"] = [{"title": "Me", "value": "me"}]
-        body.append(picker)
+        # 1.5 has no people picker: the owner is me, or the person the message names.
+        choices = [{"title": "Me", "value": "me"}]
+        if owner and owner != "me":
+            choices.append({"title": "The person the message names", "value": owner})
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": "owner",
+                "label": "Owner",
+                "style": "expanded",
+                "isRequired": True,
+                "errorMessage": "Pick the owner.",
+                "choices": choices,
+                "value": owner or "me",
+            }
+        )
         due_input: dict[str, Any] = {"type": "Input.Date", "id": "due", "label": "Due (optional)"}
         if due:
             due_input["value"] = due.isoformat()

@@ -335,6 +335,7 @@ class JoinedupTeamsBot:
             tenant=tenant,
             channel_id=channel_id,
             name=act.channel_name(raw),
+            direct=act.conversation_type(raw) == "personal",  # a personal chat with the bot
         )
         return _Turn(raw=raw, tenant=tenant, now=now, person_id=person_id, channel=channel)
 

@@ -19,11 +19,10 @@ SEND_TIMEOUT_S = 15.0
 def message(reply: Reply, *, download_label: str | None = None) -> Activity:
     """A reply as a message activity: the Adaptive Card, with its plain text as the summary
     (what notifications and clients without cards show)."""
-    card = reply_card(reply, download_label=download_label)
-    card["fallbackText"] = reply.to_text()
+    card = reply_card(reply, download_label=download_label)  # carries its fallbackText
     return Activity(
         type="message",
-        summary=reply.to_text()[:1000],
+        summary=card["fallbackText"][:300],
         attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
     )
 

@@ -91,6 +91,7 @@ def test_the_manifest_names_our_urls_commands_shortcuts_and_events():
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "message.channels",
         "message.groups",
+        "message.im",
         "reaction_added",
         "app_home_opened",
         "app_mention",

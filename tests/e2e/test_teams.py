@@ -88,8 +88,8 @@ def test_a_channel_message_with_mentions_logs_one_commitment_and_replies_with_on
     commands = [a["data"]["command"] for a in card["actions"] if a["type"] == "Action.Execute"]
     assert commands == ["done C-1", "snooze C-1 for 1 day", "snooze C-1 for 1 week"]
     [reassign] = [a for a in card["actions"] if a["type"] == "Action.ShowCard"]
-    picker = reassign["card"]["body"][0]
-    assert picker["choices.data"] == {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+    owner = reassign["card"]["body"][0]  # Adaptive Cards 1.5: a field, not a 1.6 picker
+    assert owner["type"] == "Input.Text" and owner["id"] == "owner"
     assert reassign["card"]["actions"][0]["data"] == {"command": "reassign C-1"}
 
 

@@ -68,7 +68,7 @@ def test_a_channel_thread_is_the_channel_and_the_tenant_comes_from_channel_data(
     assert act.tenant_of(activity) == "t-9"
 
 
-def test_a_commitment_reply_renders_as_a_1_5_card_with_execute_buttons_and_a_picker() -> None:
+def test_a_commitment_reply_renders_as_a_1_5_card_with_execute_buttons_and_an_owner_field() -> None:
     reply = Reply(
         headline="C-4 logged by Alex",
         body="Send the DPIA",
@@ -92,7 +92,8 @@ def test_a_commitment_reply_renders_as_a_1_5_card_with_execute_buttons_and_a_pic
         "style": "positive",
     }
     assert reassign["type"] == "Action.ShowCard"
-    assert reassign["card"]["body"][0]["choices.data"]["dataset"] == "graph.microsoft.com/users"
+    assert reassign["card"]["body"][0]["type"] == "Input.Text"
+    assert reassign["card"]["body"][0]["id"] == "owner"
     json.dumps(card)  # plain JSON all the way down
 
 
