@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity, summary
+from commands import identity, proposals, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -45,6 +45,17 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ConfirmClaim: identity.confirm_claim,
     a.Help: h.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
+    a.Propose: proposals.propose,
+    a.AnswerProposal: proposals.answer,
+    a.CommentOnProposal: proposals.comment,
+    a.ReviseProposal: proposals.revise,
+    a.WithdrawProposal: proposals.withdraw,
+    a.ListProposals: proposals.list_proposals,
+    a.WhoCanDecide: proposals.who_can_decide,
+    a.SetDecider: proposals.set_decider,
+    a.SetLadder: proposals.set_ladder,
+    a.SetSro: proposals.set_sro,
+    a.SetEscalationThreshold: proposals.set_threshold,
 }
 
 

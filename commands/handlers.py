@@ -3,6 +3,7 @@ returns a Reply; a CommandError rolls the whole command back."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -26,6 +27,7 @@ from commands.presenting import (
     ref,
     risk_item,
 )
+from commands.proposals import decisions_how, how_made, reset_ladder
 from commands.reply import Field, Item, Reply, Section
 from commands.rules import (
     CLOSED_STATES,
@@ -282,6 +284,7 @@ def reopen(cmd: a.Reopen, ctx: Context) -> Reply:
     _may_change(ctx, c, "reopen")
     before = _commitment_state(c)
     c.status, c.done_at, c.blocked_reason, c.cancelled_reason = "open", None, None, None
+    reset_ladder(ctx, f"commitment:{c.id}")  # unblocked or reopened: the ladder starts again
     ctx.audit("commitment.reopened", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "reopen", f"C-{c.number} reopened ({ctx.actor.display_name})")
 
@@ -304,6 +307,7 @@ def block(cmd: a.Block, ctx: Context) -> Reply:
     _may_change(ctx, c, "block")
     before = _commitment_state(c)
     c.status, c.blocked_reason = "blocked", cmd.reason
+    reset_ladder(ctx, f"commitment:{c.id}")  # a blocked item climbs from the day it blocked
     ctx.audit("commitment.blocked", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "block", f"C-{c.number} blocked ({ctx.actor.display_name})")
 
@@ -319,6 +323,7 @@ def reassign(cmd: a.Reassign, ctx: Context) -> Reply:
     before = _commitment_state(c)
     previous = c.owner.display_name
     c.owner_id, c.department_id, c.escalated_at = owner.id, owner.department_id, None
+    reset_ladder(ctx, f"commitment:{c.id}")
     ctx.audit(
         "commitment.reassigned", "commitment", c.id, before=before, after=_commitment_state(c)
     )
@@ -340,6 +345,7 @@ def set_due(cmd: a.SetDue, ctx: Context) -> Reply:
     before = _commitment_state(c)
     # A new due date is a new promise: a later slip may be escalated again.
     c.due_date, c.escalated_at = due, None
+    reset_ladder(ctx, f"commitment:{c.id}")
     ctx.audit(
         "commitment.due_changed", "commitment", c.id, before=before, after=_commitment_state(c)
     )
@@ -540,9 +546,15 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
             .order_by(Decision.number.desc())
             .limit(LIST_LIMIT)
         ).all()
-        return _list_reply(
-            "Decisions", [decision_item(d) for d in rows], "No decisions logged yet.", "decisions"
-        )
+        # How each was made: agreed by the departments' deciders, or recorded by someone.
+        how = decisions_how(ctx.session, [d.id for d in rows])
+        items = [
+            dataclasses.replace(
+                decision_item(d), fields=(*decision_item(d).fields, Field("How", how_made(how, d)))
+            )
+            for d in rows
+        ]
+        return _list_reply("Decisions", items, "No decisions logged yet.", "decisions")
     if cmd.what == "risks":
         risks = ctx.session.scalars(
             select(Risk)
