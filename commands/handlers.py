@@ -284,7 +284,7 @@ def reopen(cmd: a.Reopen, ctx: Context) -> Reply:
     _may_change(ctx, c, "reopen")
     before = _commitment_state(c)
     c.status, c.done_at, c.blocked_reason, c.cancelled_reason = "open", None, None, None
-    reset_ladder(ctx, f"commitment:{c.id}")  # unblocked or reopened: the ladder starts again
+    reset_ladder(ctx, f"commitment:{c.id}", "reopened")  # unblocked: the ladder starts again
     ctx.audit("commitment.reopened", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "reopen", f"C-{c.number} reopened ({ctx.actor.display_name})")
 
@@ -307,7 +307,7 @@ def block(cmd: a.Block, ctx: Context) -> Reply:
     _may_change(ctx, c, "block")
     before = _commitment_state(c)
     c.status, c.blocked_reason = "blocked", cmd.reason
-    reset_ladder(ctx, f"commitment:{c.id}")  # a blocked item climbs from the day it blocked
+    reset_ladder(ctx, f"commitment:{c.id}", "blocked")  # it climbs from the day it blocked
     ctx.audit("commitment.blocked", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "block", f"C-{c.number} blocked ({ctx.actor.display_name})")
 
@@ -323,7 +323,7 @@ def reassign(cmd: a.Reassign, ctx: Context) -> Reply:
     before = _commitment_state(c)
     previous = c.owner.display_name
     c.owner_id, c.department_id, c.escalated_at = owner.id, owner.department_id, None
-    reset_ladder(ctx, f"commitment:{c.id}")
+    reset_ladder(ctx, f"commitment:{c.id}", "reassigned")
     ctx.audit(
         "commitment.reassigned", "commitment", c.id, before=before, after=_commitment_state(c)
     )
@@ -345,7 +345,7 @@ def set_due(cmd: a.SetDue, ctx: Context) -> Reply:
     before = _commitment_state(c)
     # A new due date is a new promise: a later slip may be escalated again.
     c.due_date, c.escalated_at = due, None
-    reset_ladder(ctx, f"commitment:{c.id}")
+    reset_ladder(ctx, f"commitment:{c.id}", "redated")
     ctx.audit(
         "commitment.due_changed", "commitment", c.id, before=before, after=_commitment_state(c)
     )

@@ -431,7 +431,7 @@ def revise(cmd: a.ReviseProposal, ctx: Context) -> Reply:
     for d in p.deciders:
         d.answer, d.note, d.answered_at = None, None, None
     # A revised proposal is a new question: a deadline escalation starts at the bottom again.
-    reset_ladder(ctx, f"proposal:{p.id}")
+    reset_ladder(ctx, f"proposal:{p.id}", "revised")
     ctx.audit("proposal.revised", "proposal", p.id, before=before, after=_state(p))
     ctx.session.flush()
     reply = _proposal_reply(
@@ -661,10 +661,11 @@ def set_threshold(cmd: a.SetEscalationThreshold, ctx: Context) -> Reply:
 # --- resets ----------------------------------------------------------------------------------
 
 
-def reset_ladder(ctx: Context, item: str) -> None:
+def reset_ladder(ctx: Context, item: str, why: str) -> None:
     """Start ``item`` (``commitment:<id>``, ``risk:<id>``, ``proposal:<id>``) again at the
     bottom of the ladder: a reset row (rung 0) opens a new round, so every rung can be taken
-    again, and the item's clock counts from today."""
+    again, and the item's clock counts from today (``why`` says what changed; a re-dated
+    commitment's clock is its new due date)."""
     team = ctx.require_team()
     current = ctx.session.scalar(select(func.max(LadderStep.round)).where(LadderStep.item == item))
     ctx.session.add(
@@ -675,6 +676,7 @@ def reset_ladder(ctx: Context, item: str) -> None:
             round=(current + 1) if current is not None else 1,
             rung=0,
             step="reset",
+            to=why,
             local_day=ctx.today,
             at=ctx.now,
         )

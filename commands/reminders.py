@@ -58,16 +58,13 @@ from commands.presenting import (
     commitment_buttons,
     commitment_item,
     day,
-    person_with_department,
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES, matching_area
+from commands.rules import OPEN_STATES
 from storage import deliveries
 from storage.database import Database
 from storage.models import (
-    Area,
-    AreaRole,
     AuditEvent,
     ChannelLink,
     Commitment,
@@ -75,7 +72,6 @@ from storage.models import (
     Department,
     Person,
     Team,
-    TeamMember,
 )
 from storage.teams import team_key
 
@@ -215,6 +211,8 @@ class Outgoing:
     expires_at: dt.datetime | None = None
     commitment_id: int | None = None
     refs: tuple[str, ...] = ()
+    # A step of the escalation ladder (``commands.ladder``): recorded when claimed.
+    ladder: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, str, dt.date]:
@@ -270,6 +268,7 @@ _LEAN = (
         Commitment.done_at,
         Commitment.cancelled_reason,
         Commitment.source_link,
+        Commitment.updated_at,  # a blocked commitment's ladder clock (commands/ladder.py)
         raiseload=True,
     ),
     raiseload("*"),
@@ -442,22 +441,18 @@ def _plan_sweep(
     for link in links:
         links_by_team[link.team_id].append(link)
 
-    # Escalations: overdue by more than the threshold in working days, not yet escalated.
-    candidates = [
-        c
-        for team_id, listed in by_team.items()
-        for c in listed
-        if c.escalated_at is None
-        and c.due_date is not None
-        and c.due_date < due[team_id].today
-        and working_days_overdue(c.due_date, due[team_id].today, due[team_id].team.holidays)
-        > due[team_id].team.escalation_days
-    ]
+    # --- the escalation ladder (commands/ladder.py) ---
+    # Imported here: ladder builds on this module's Outgoing and calendar.
+    from commands import ladder
+
     items = _Items()
-    escalations = (
-        _plan_escalations(session, candidates, due, links_by_team, items) if candidates else []
-    )
-    escalating = {e.commitment_id: e.to for e in escalations}
+    escalations, heights = ladder.plan_ladder(session, by_team, due, links_by_team, items)
+    escalating = {
+        int(item.split(":")[1]): mark
+        for item, mark in heights.items()
+        if item.startswith("commitment:")
+    }
+    # --- end of the ladder ---
 
     plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
     for td in plan.teams:
@@ -572,7 +567,7 @@ def _plan_digest(
     td: TeamDue,
     link: ChannelLink,
     commitments: Sequence[Commitment],
-    escalating: Mapping[int | None, str],
+    escalating: Mapping[int, str],
     items: _Items,
 ) -> Outgoing | None:
     today = td.today
@@ -580,7 +575,7 @@ def _plan_digest(
     def item(c: Commitment) -> Item:
         shown = items.plain(c, today)
         if c.id in escalating:
-            mark = f"today, to {escalating[c.id]}"
+            mark = escalating[c.id]  # how high it has climbed (commands/ladder.py)
         elif c.escalated_at is not None:
             mark = day(c.escalated_at.astimezone(ZoneInfo(td.team.timezone)).date())
         else:
@@ -645,88 +640,6 @@ def _plan_digest(
     )
 
 
-def _plan_escalations(
-    session: Session,
-    candidates: Sequence[Commitment],
-    due: Mapping[int, TeamDue],
-    links_by_team: Mapping[int, list[ChannelLink]],
-    items: _Items,
-) -> list[Outgoing]:
-    team_ids = sorted({c.team_id for c in candidates})
-    leads: dict[int, Person] = {}
-    for member, person in session.execute(
-        select(TeamMember, Person)
-        .join(Person, Person.id == TeamMember.person_id)
-        .where(TeamMember.team_id.in_(team_ids), TeamMember.role == "lead")
-        .order_by(TeamMember.joined_at, TeamMember.id)
-    ).unique():
-        leads.setdefault(member.team_id, person)
-    areas: dict[int, dict[int, Area]] = defaultdict(dict)
-    accountable: dict[int, Person] = {}
-    for area, person in session.execute(
-        select(Area, Person)
-        .join(AreaRole, AreaRole.area_id == Area.id)
-        .join(Person, Person.id == AreaRole.person_id)
-        .where(
-            Area.team_id.in_(team_ids),
-            AreaRole.role == "accountable",
-            AreaRole.ended_at.is_(None),
-        )
-        .order_by(AreaRole.created_at, AreaRole.id)
-    ).unique():
-        areas[area.team_id][area.id] = area
-        accountable.setdefault(area.id, person)
-
-    out = []
-    for c in candidates:
-        td = due[c.team_id]
-        matched = matching_area(areas[c.team_id].values(), c.text)
-        target = accountable[matched.id] if matched is not None else None
-        if target is not None and matched is not None:
-            why = f"You are accountable for {matched.name}."
-        else:
-            target = leads.get(c.team_id)
-            why = f"You lead {td.team.name}" + (
-                "; no area with an accountable person matches it." if areas[c.team_id] else "."
-            )
-        if target is None:
-            log.warning("C-%s in team %s: nobody to escalate to", c.number, c.team_id)
-            continue
-        assert c.due_date is not None  # candidates are overdue
-        n = working_days_overdue(c.due_date, td.today, td.team.holidays)
-        r = ref("C", c.number)
-        out.append(
-            Outgoing(
-                kind=ESCALATION,
-                subject=f"commitment:{c.id}",
-                local_day=td.today,
-                team_id=c.team_id,
-                to=target.display_name,
-                reply=Reply(
-                    headline=f"Escalation: {r} is {n} working days overdue",
-                    body=f"{person_with_department(c.owner)} owns it in {td.team.name}; "
-                    f"it was due {day(c.due_date)}. {why}",
-                    sections=(Section("Overdue", (items.with_buttons(c, td.today),)),),
-                    ref=r,
-                    data={
-                        "kind": ESCALATION,
-                        "commitment": r,
-                        "team": td.team.name,
-                        "person_id": target.id,
-                        "working_days_overdue": n,
-                    },
-                ),
-                target={
-                    "person_id": target.id,
-                    "platforms": _platforms([c.team_id], links_by_team),
-                },
-                commitment_id=c.id,
-                refs=(r,),
-            )
-        )
-    return out
-
-
 # --- claiming --------------------------------------------------------------------------------
 
 
@@ -757,7 +670,16 @@ def _claim_plan(session: Session, plan: Plan, *, now: dt.datetime) -> list[deliv
         now=now,
     )
     won_keys = {(c.kind, c.subject, c.local_day) for c in won}
-    escalated = [o for o in plan.outgoing if o.kind == ESCALATION and o.key in won_keys]
+    escalated = [
+        o
+        for o in plan.outgoing
+        if o.kind == ESCALATION and o.key in won_keys and o.commitment_id is not None
+    ]
+    from commands import ladder  # the escalation ladder records each step it takes
+
+    ladder.record_steps(
+        session, [o for o in plan.outgoing if o.ladder and o.key in won_keys], now=now
+    )
     if escalated:
         session.execute(
             update(Commitment)
@@ -776,7 +698,7 @@ def _claim_plan(session: Session, plan: Plan, *, now: dt.datetime) -> list[deliv
                     "action": "commitment.escalated",
                     "entity": "commitment",
                     "entity_id": o.commitment_id,
-                    "after": {"escalated_to": o.to, "person_id": o.target["person_id"]},
+                    "after": {"escalated_to": o.to, "person_id": o.target.get("person_id")},
                     "at": now,
                 }
                 for o in escalated
