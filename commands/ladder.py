@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +48,7 @@ from commands.reminders import (
     _platforms,
     working_days_overdue,
 )
-from commands.reply import Item, Reply, Section
+from commands.reply import Field, Item, Reply, Section
 from commands.rules import matching_area, risk_rating
 from storage.models import (
     Area,
@@ -275,22 +275,49 @@ class _Directory:
         return rungs
 
 
+@dataclass
+class LadderPlan:
+    """The ladder's part of a sweep: the steps due today as escalation messages, how high
+    each escalated item is (``{"commitment:12": "today, to Jo (step 1 of 2)"}``), and the
+    escalated risks and proposals per team, for the digest."""
+
+    outgoing: list[Outgoing] = field(default_factory=list)
+    marks: dict[str, str] = field(default_factory=dict)
+    others: dict[int, list[Item]] = field(default_factory=lambda: defaultdict(list))
+
+    def commitment_marks(self) -> dict[int, str]:
+        return {
+            int(item.split(":")[1]): mark
+            for item, mark in self.marks.items()
+            if item.startswith("commitment:")
+        }
+
+    def add_to_digest(self, digest: Outgoing) -> Outgoing:
+        """The digest with an "Escalated" section for the team's risks and proposals."""
+        extra = self.others.get(digest.team_id or 0)
+        if not extra:
+            return digest
+        reply = replace(
+            digest.reply, sections=(*digest.reply.sections, Section("Escalated", tuple(extra)))
+        )
+        return replace(digest, reply=reply, refs=(*digest.refs, *(i.ref or "" for i in extra)))
+
+
 def plan_ladder(
     session: Session,
     commitments_by_team: Mapping[int, Sequence[Commitment]],
     due: Mapping[int, TeamDue],
     links_by_team: Mapping[int, list[ChannelLink]],
     items: _Items,
-) -> tuple[list[Outgoing], dict[str, str]]:
-    """The ladder steps due today, as escalation messages, and how high each escalated item
-    is (``{"commitment:12": "today, to Jo (step 1 of 2)"}``) for the digest."""
+) -> LadderPlan:
+    """The ladder steps due today for the due teams (see ``LadderPlan``)."""
+    plan = LadderPlan()
     found = climbers(session, commitments_by_team, due)
     if not found:
-        return [], {}
+        return plan
     height = heights(session, (c.item for c in found))
     directory = _Directory(session, sorted({c.team_id for c in found}))
-    out: list[Outgoing] = []
-    marks: dict[str, str] = {}
+    out, marks = plan.outgoing, plan.marks
     for climber in found:
         td = due[climber.team_id]
         h = height.get(climber.item, Height())
@@ -303,15 +330,27 @@ def plan_ladder(
         if h.rung:
             marks[climber.item] = f"{day(h.on)}, to {h.to} (step {h.rung} of {len(rungs)})"
         nxt = h.rung + 1
-        if nxt > rungs_due(elapsed, threshold) or nxt > len(rungs):
-            continue
-        rung = rungs[nxt - 1]
-        planned = _messages(
-            climber, td, h.round, nxt, len(rungs), rung, elapsed, links_by_team, items
-        )
-        out.extend(planned)
-        marks[climber.item] = f"today, to {planned[0].to} (step {nxt} of {len(rungs)})"
-    return out, marks
+        if nxt <= rungs_due(elapsed, threshold) and nxt <= len(rungs):
+            rung = rungs[nxt - 1]
+            planned = _messages(
+                climber, td, h.round, nxt, len(rungs), rung, elapsed, links_by_team, items
+            )
+            out.extend(planned)
+            to = planned[0].to if rung.person else "the team's channels"
+            marks[climber.item] = f"today, to {to} (step {nxt} of {len(rungs)})"
+        if climber.commitment is None and climber.item in marks:
+            plan.others[climber.team_id].append(
+                Item(
+                    title=climber.text,
+                    ref=climber.ref,
+                    fields=(
+                        Field("Why", KIND_LABEL[climber.kind]),
+                        Field("Escalated", marks[climber.item]),
+                    ),
+                    highlight=True,
+                )
+            )
+    return plan
 
 
 def _headline(climber: Climber, elapsed: int) -> str:

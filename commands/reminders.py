@@ -446,12 +446,8 @@ def _plan_sweep(
     from commands import ladder
 
     items = _Items()
-    escalations, heights = ladder.plan_ladder(session, by_team, due, links_by_team, items)
-    escalating = {
-        int(item.split(":")[1]): mark
-        for item, mark in heights.items()
-        if item.startswith("commitment:")
-    }
+    climbing = ladder.plan_ladder(session, by_team, due, links_by_team, items)
+    escalations, escalating = climbing.outgoing, climbing.commitment_marks()
     # --- end of the ladder ---
 
     plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
@@ -459,7 +455,7 @@ def _plan_sweep(
         for link in links_by_team.get(td.team.id, []):
             digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
             if digest is not None:
-                plan.outgoing.append(digest)
+                plan.outgoing.append(climbing.add_to_digest(digest))
     plan.outgoing.extend(escalations)
     return plan
 
