@@ -125,23 +125,25 @@ class Height:
     on: dt.date | None = None
 
 
-def heights(session: Session, items: Iterable[str]) -> dict[str, Height]:
-    """Each item's current round, its highest rung taken in it, and its last reset day."""
-    wanted = list(dict.fromkeys(items))
+def heights(session: Session, team_ids: Sequence[int], items: Iterable[str]) -> dict[str, Height]:
+    """Each item's current round, its highest rung taken in it, and its last reset day: one
+    statement for the due teams, whatever the number of items."""
+    wanted = set(items)
     found: dict[str, Height] = {}
-    for start in range(0, len(wanted), 500):
-        for step in session.scalars(
-            select(LadderStep)
-            .where(LadderStep.item.in_(wanted[start : start + 500]))
-            .order_by(LadderStep.item, LadderStep.round, LadderStep.rung)
-        ):
-            h = found.setdefault(step.item, Height())
-            if step.round > h.round:
-                found[step.item] = h = Height(round=step.round)
-            if step.rung == 0:
-                h.reset_on, h.reset_why = step.local_day, step.to
-            elif step.rung > h.rung:
-                h.rung, h.to, h.on = step.rung, step.to, step.local_day
+    for step in session.scalars(
+        select(LadderStep)
+        .where(LadderStep.team_id.in_(list(team_ids)))
+        .order_by(LadderStep.item, LadderStep.round, LadderStep.rung)
+    ):
+        if step.item not in wanted:
+            continue
+        h = found.setdefault(step.item, Height())
+        if step.round > h.round:
+            found[step.item] = h = Height(round=step.round)
+        if step.rung == 0:
+            h.reset_on, h.reset_why = step.local_day, step.to
+        elif step.rung > h.rung:
+            h.rung, h.to, h.on = step.rung, step.to, step.local_day
     return found
 
 
@@ -315,8 +317,9 @@ def plan_ladder(
     found = climbers(session, commitments_by_team, due)
     if not found:
         return plan
-    height = heights(session, (c.item for c in found))
-    directory = _Directory(session, sorted({c.team_id for c in found}))
+    team_ids = sorted({c.team_id for c in found})
+    height = heights(session, team_ids, (c.item for c in found))
+    directory = _Directory(session, team_ids)
     out, marks = plan.outgoing, plan.marks
     for climber in found:
         td = due[climber.team_id]
