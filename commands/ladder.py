@@ -42,10 +42,12 @@ from sqlalchemy.orm import Session
 from commands.presenting import day, person_with_department, ref
 from commands.reminders import (
     ESCALATION,
+    NUDGE,
     Outgoing,
     TeamDue,
     _Items,
     _platforms,
+    end_of_local_day,
     working_days_overdue,
 )
 from commands.reply import Field, Item, Reply, Section
@@ -59,6 +61,7 @@ from storage.models import (
     LadderStep,
     Person,
     Proposal,
+    ProposalDecider,
     Risk,
     TeamMember,
 )
@@ -516,3 +519,97 @@ def record_steps(session: Session, won: Sequence[Outgoing], *, now: dt.datetime)
             for row in steps.values()
         ],
     )
+
+
+# --- deciders' daily reminder ----------------------------------------------------------------
+
+
+def add_decider_reminders(
+    session: Session,
+    nudges: Sequence[Outgoing],
+    due: Mapping[int, TeamDue],
+    links_by_team: Mapping[int, list[ChannelLink]],
+    now: dt.datetime,
+) -> list[Outgoing]:
+    """The day's nudges with a "Waiting for your answer" section for every decider who has
+    not answered an open proposal in a due team (with Agree / Object / Abstain buttons), and
+    a nudge of its own for a decider who has nothing else on their list today."""
+    # Imported here: proposals (the command side) is not needed by a sweep otherwise.
+    from commands.proposals import proposal_buttons
+
+    waiting: dict[int, list[tuple[TeamDue, Proposal]]] = defaultdict(list)
+    for decider, proposal in session.execute(
+        select(ProposalDecider, Proposal)
+        .join(Proposal, Proposal.id == ProposalDecider.proposal_id)
+        .where(
+            Proposal.team_id.in_(list(due)),
+            Proposal.status == "open",
+            ProposalDecider.answer.is_(None),
+        )
+        .order_by(Proposal.team_id, Proposal.number)
+    ).unique():
+        waiting[decider.person_id].append((due[proposal.team_id], proposal))
+    if not waiting:
+        return list(nudges)
+
+    def section(entries: list[tuple[TeamDue, Proposal]]) -> Section:
+        return Section(
+            "Waiting for your answer",
+            tuple(
+                Item(
+                    title=p.text,
+                    ref=ref("P", p.number),
+                    fields=(
+                        Field("Team", td.team.name),
+                        Field("Proposed by", person_with_department(p.proposed_by)),
+                        Field("Decide by", day(p.decide_by)),
+                    ),
+                    buttons=proposal_buttons(p),
+                    highlight=p.decide_by is not None and p.decide_by < td.today,
+                )
+                for td, p in entries
+            ),
+        )
+
+    out: list[Outgoing] = []
+    for nudge in nudges:
+        person_id = nudge.target.get("person_id")
+        entries = waiting.pop(person_id, []) if person_id is not None else []
+        if entries:
+            reply = replace(nudge.reply, sections=(*nudge.reply.sections, section(entries)))
+            refs = tuple(ref("P", p.number) for _, p in entries)
+            nudge = replace(nudge, reply=reply, refs=(*nudge.refs, *refs))
+        out.append(nudge)
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(waiting))))}
+    for person_id, entries in waiting.items():
+        person = people[person_id]
+        td = entries[0][0]
+        today = now.astimezone(ZoneInfo(person.timezone)).date() if person.timezone else td.today
+        n = len(entries)
+        out.append(
+            Outgoing(
+                kind=NUDGE,
+                subject=f"person:{person_id}",
+                local_day=today,
+                team_id=td.team.id,
+                to=person.display_name,
+                reply=Reply(
+                    headline=f"Good morning {person.display_name}: {n} proposal"
+                    f"{'s' if n != 1 else ''} waiting for your answer",
+                    body="Agree, object (say why) or abstain for your department.",
+                    sections=(section(entries),),
+                    data={
+                        "kind": NUDGE,
+                        "person_id": person_id,
+                        "proposals": [ref("P", p.number) for _, p in entries],
+                    },
+                ),
+                target={
+                    "person_id": person_id,
+                    "platforms": _platforms([t.team.id for t, _ in entries], links_by_team),
+                },
+                expires_at=end_of_local_day(today, person.timezone or td.team.timezone),
+                refs=tuple(ref("P", p.number) for _, p in entries),
+            )
+        )
+    return out

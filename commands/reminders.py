@@ -450,7 +450,9 @@ def _plan_sweep(
     escalations, escalating = climbing.outgoing, climbing.commitment_marks()
     # --- end of the ladder ---
 
-    plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
+    nudges = _plan_nudges(nudge_items, due, links_by_team, now, items)
+    # Deciders who have not answered an open proposal are reminded in their nudge.
+    plan.outgoing.extend(ladder.add_decider_reminders(session, nudges, due, links_by_team, now))
     for td in plan.teams:
         for link in links_by_team.get(td.team.id, []):
             digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)

@@ -194,3 +194,39 @@ def test_unblocking_starts_the_blocked_commitment_again(db) -> None:
     assert len(escalations(slack)) == 1
     run_sweep(db, slack, utc("2026-11-25T09:00"))  # 2 working days: the bottom rung again
     assert len(escalations(slack)) == 2
+
+
+def test_deciders_who_have_not_answered_are_reminded_in_their_daily_nudge(db) -> None:
+    desk = Desk(db, utc("2026-11-18T10:00"), platform="slack", channel_id="C-LOG")
+    ok(desk, "dept me Housing")
+    ok(desk, f"dept {SAM} Health")
+    ok(desk, f"dept {KIM} Police")
+    ok(desk, f"team decider Health {SAM}")
+    ok(desk, f"team decider Police {KIM}")
+    ok(desk, f"commit {SAM} Send the DPIA draft by 2026-11-19")
+    ok(desk, "propose Open the hub on Sundays decide by 2026-11-27")
+    ok(desk, "agree P-1")  # Alex answers for Housing
+    slack = RecordingNotifier()
+
+    run_sweep(db, slack, utc("2026-11-20T09:00"))
+    sam, kim, alex = (desk.person_id(x) for x in (SAM, KIM, ALEX))
+    (to_sam,) = slack.dms_to(sam)
+    assert [s.title for s in to_sam.sections] == ["Overdue", "Waiting for your answer"]
+    (to_kim,) = slack.dms_to(kim)
+    assert to_kim.headline == "Good morning Kim: 1 proposal waiting for your answer"
+    (item,) = to_kim.sections[0].items
+    assert item.ref == "P-1" and [b.command for b in item.buttons] == [
+        "agree P-1",
+        "object P-1",
+        "abstain P-1",
+    ]
+    assert slack.dms_to(alex) == []  # Alex has answered
+
+    ok(desk, "abstain P-1", as_=KIM, now=utc("2026-11-20T10:00"))
+    slack.clear()
+    run_sweep(db, slack, utc("2026-11-23T09:00"))
+    assert slack.dms_to(kim) == []
+    assert [s.title for s in slack.dms_to(sam)[0].sections] == [
+        "Overdue",
+        "Waiting for your answer",
+    ]
