@@ -12,9 +12,12 @@ import datetime as dt
 from commands import reminders
 from commands.ladder import rungs_due
 from commands.reply import Reply
+from commands.weekly import IsoWeek
+from integrations.spreadsheet import export_week
 from storage.database import Database
-from storage.models import AuditEvent, LadderStep
+from storage.models import AuditEvent, LadderStep, Team
 from tests.reminder_support import RecordingNotifier, run_sweep, utc
+from tests.spreadsheets import assert_well_formed, open_workbook, records, table_data
 from tests.support import Desk
 
 ALEX = "alex@council.example"  # lead, Housing
@@ -230,3 +233,40 @@ def test_deciders_who_have_not_answered_are_reminded_in_their_daily_nudge(db) ->
         "Overdue",
         "Waiting for your answer",
     ]
+
+
+def test_the_weekly_workbook_shows_how_decisions_were_made_open_proposals_and_escalations(
+    db,
+) -> None:
+    desk = team(db)
+    ok(desk, f"dept {KIM} Police")
+    ok(desk, f"team decider Police {KIM}")
+    ok(desk, f"team decider Health {SAM}")
+    ok(desk, f"commit {SAM} Send the DPIA draft by 2026-11-10")
+    ok(desk, "decision Meet on Tuesdays")  # D-1: recorded
+    ok(desk, "propose Share the list weekly from Health, Police")  # P-1 -> D-2
+    ok(desk, "agree P-1", as_=SAM)
+    ok(desk, "agree P-1", as_=KIM)
+    ok(desk, "propose Open on Sundays decide by 2026-11-20")  # P-2 stays open
+    ok(desk, "object P-2 no staff on Sundays", as_=KIM)
+    slack = RecordingNotifier()
+    run_sweep(db, slack, utc("2026-11-18T11:00"))  # C-1 6 working days overdue: Jo
+
+    (row,) = desk.rows(Team)
+    export = export_week(
+        db, team_id=row.id, week=IsoWeek.from_label("2026-W47"), now=utc("2026-11-18T12:00")
+    )
+    assert_well_formed(export.content)
+    wb = open_workbook(export.content)
+    how = {r["ID"]: r["How made"] for r in records(wb, "Decisions")}
+    assert how == {"D-1": "recorded", "D-2": "agreed by Sam (Health), Kim (Police)"}
+    (proposal,) = table_data(wb, "Summary", "tblOpenProposals")
+    assert (proposal["Proposal"], proposal["Objected"]) == ("P-2", "Kim (Police)")
+    assert proposal["Waiting for"] == "Sam (Health), Alex (Housing)"
+    (escalated,) = table_data(wb, "Summary", "tblEscalated")
+    assert (escalated["Escalated"], escalated["Why"], escalated["Step"], escalated["To"]) == (
+        "C-1",
+        "overdue commitment",
+        1,
+        "Jo",
+    )
