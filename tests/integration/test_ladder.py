@@ -270,3 +270,15 @@ def test_the_weekly_workbook_shows_how_decisions_were_made_open_proposals_and_es
         1,
         "Jo",
     )
+
+
+def test_the_summary_reply_lists_open_proposals_and_escalated_items(db) -> None:
+    desk = team(db)
+    ok(desk, f"commit {SAM} Send the DPIA draft by 2026-11-10")
+    ok(desk, "propose Open on Sundays from Housing")
+    run_sweep(db, RecordingNotifier(), utc("2026-11-18T11:00"))
+    reply = ok(desk, "summary this week", now=utc("2026-11-18T12:00"))
+    assert reply.data["open_proposals"] == ["P-1"] and reply.data["escalated_items"] == {"C-1": 1}
+    titles = [s.title for s in reply.sections]
+    assert titles[-2:] == ["Open proposals", "Escalated"]
+    assert ("Step", "1, to Jo") in [(f.label, f.value) for f in reply.sections[-1].items[0].fields]
