@@ -549,10 +549,8 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
         # How each was made: agreed by the departments' deciders, or recorded by someone.
         how = decisions_how(ctx.session, [d.id for d in rows])
         items = [
-            dataclasses.replace(
-                decision_item(d), fields=(*decision_item(d).fields, Field("How", how_made(how, d)))
-            )
-            for d in rows
+            dataclasses.replace(item, fields=(*item.fields, Field("How", how_made(how, d))))
+            for d, item in ((d, decision_item(d)) for d in rows)
         ]
         return _list_reply("Decisions", items, "No decisions logged yet.", "decisions")
     if cmd.what == "risks":

@@ -191,9 +191,16 @@ def _state(p: Proposal) -> dict[str, Any]:
 
 
 def _proposal(ctx: Context, number: int) -> Proposal:
+    """The team's ``P-<number>``, locked for this transaction: two deciders answering at
+    once are taken one after the other, so the last agreement always sees the others'."""
     team = ctx.require_team()
     found = ctx.session.scalars(
-        select(Proposal).where(Proposal.team_id == team.id, Proposal.number == number)
+        select(Proposal)
+        .where(Proposal.team_id == team.id, Proposal.number == number)
+        # Only the proposal's row: its eager-loaded proposer is an outer join, which
+        # PostgreSQL will not lock.
+        .with_for_update(of=Proposal)
+        .execution_options(populate_existing=True)
     ).first()
     if found is None:
         raise CommandError(f"There is no P-{number} in {team.name}.")

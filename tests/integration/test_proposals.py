@@ -3,6 +3,9 @@ JOINEDUP_TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
+import threading
+
+from commands.reply import Reply
 from storage.database import Database
 from storage.models import (
     AuditEvent,
@@ -238,3 +241,26 @@ def test_re_dating_a_commitment_records_a_ladder_reset(db) -> None:
     ok(desk, f"reassign C-1 {KIM}")
     resets = desk.rows(LadderStep, order_by=LadderStep.id)
     assert [(r.kind, r.round, r.rung) for r in resets] == [("reset", 1, 0), ("reset", 2, 0)]
+
+
+def test_the_last_two_deciders_agreeing_at_once_make_exactly_one_decision(db) -> None:
+    desk = three_departments(db)
+    ok(desk, "propose Close the hub at 6pm")
+    ok(desk, "agree P-1")
+    barrier = threading.Barrier(2)
+    replies: list[Reply] = []
+
+    def agree(who: str) -> None:
+        barrier.wait()
+        replies.append(desk.say("agree P-1", as_=who))
+
+    threads = [threading.Thread(target=agree, args=(who,)) for who in (SAM, KIM)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.ok for r in replies)
+    assert sorted(r.headline for r in replies)[0] == "P-1 agreed: now D-1"
+    assert desk.count(Decision) == 1
+    (p,) = desk.rows(Proposal)
+    assert p.status == "agreed"
