@@ -12,9 +12,11 @@ Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
 - one **digest** per linked Slack or Teams channel: overdue commitments grouped
   by department and owner, what is due this week, blocked items with their
   reasons; escalated items are marked;
-- one **escalation** per commitment overdue by more than the team's threshold in
-  working days, sent once (``escalated_at`` is set) to the accountable person
-  of its area (see ``matching_area``) or else the team lead.
+- the **escalations** due today on the team's ladder (``commands.ladder``): overdue
+  and blocked commitments, open red risks and proposals past their deadline, each
+  climbing one step at a time (the accountable person of its area, the lead, the
+  SRO, the team's channels), each step sent once; and, in their nudge, deciders'
+  reminders of proposals waiting for their answer.
 
 Snoozed commitments are left out until their snooze date; done and cancelled
 ones never appear. Planning reads the database in a fixed number of batched

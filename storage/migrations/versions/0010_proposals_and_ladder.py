@@ -134,6 +134,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("item", "round", "rung", name=op.f("uq_ladder_steps_item")),
     )
     op.create_index(op.f("ix_ladder_steps_team_id"), "ladder_steps", ["team_id"])
+    # A commitment escalated before the ladder existed has taken its first step: it must
+    # not be escalated again from the bottom.
+    day = "date(escalated_at)" if op.get_bind().dialect.name == "sqlite" else "escalated_at::date"
+    op.execute(
+        "INSERT INTO ladder_steps (team_id, item, kind, round, rung, step, local_day, at) "
+        f"SELECT team_id, 'commitment:' || id, 'overdue', 0, 1, 'before-ladder', {day}, "
+        "escalated_at FROM commitments WHERE escalated_at IS NOT NULL"
+    )
     # Proposals are numbered P-1, P-2 ... per team, from the same gap-free counters.
     op.execute("INSERT INTO counters (team_id, kind, last_number) SELECT id, 'P', 0 FROM teams")
 
