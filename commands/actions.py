@@ -239,6 +239,15 @@ class SetSro:
 
 
 @dataclass(frozen=True)
+class RateRisk:
+    """``risk rate <R-n> [impact ...] [likelihood ...]``: re-rating restarts its ladder."""
+
+    number: int
+    impact: str | None = None
+    likelihood: str | None = None
+
+
+@dataclass(frozen=True)
 class SetEscalationThreshold:
     """``team set escalation <kind> <days>``; kind is overdue, blocked, red_risk or proposal."""
 
@@ -285,4 +294,5 @@ Command = (
     | SetLadder
     | SetSro
     | SetEscalationThreshold
+    | RateRisk
 )

@@ -56,6 +56,7 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.SetLadder: proposals.set_ladder,
     a.SetSro: proposals.set_sro,
     a.SetEscalationThreshold: proposals.set_threshold,
+    a.RateRisk: h.rate_risk,
 }
 
 

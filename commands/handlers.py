@@ -675,6 +675,32 @@ def close_risk(cmd: a.CloseRisk, ctx: Context) -> Reply:
     return reply
 
 
+def rate_risk(cmd: a.RateRisk, ctx: Context) -> Reply:
+    risk = _risk(ctx, cmd.number)
+    if risk.status == "closed":
+        raise CommandError(f"R-{risk.number} is closed.")
+    before = {"impact": risk.impact, "likelihood": risk.likelihood}
+    risk.impact = cmd.impact or risk.impact
+    risk.likelihood = cmd.likelihood or risk.likelihood
+    after = {"impact": risk.impact, "likelihood": risk.likelihood}
+    if after == before:
+        raise CommandError(f"R-{risk.number} is already rated that way.")
+    rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
+    reset_ladder(ctx, f"risk:{risk.id}", "re-rated")  # a re-rated risk climbs from the bottom
+    ctx.audit("risk.rated", "risk", risk.id, before=before, after=after | {"rating": rating})
+    item = risk_item(risk, rating)
+    reply = Reply(
+        headline=f"R-{risk.number} is now {rating} ({ctx.actor.display_name})",
+        body=risk.text,
+        fields=item.fields,
+        visibility="channel",
+        ref=item.ref,
+        data={"id": item.ref, "rating": rating} | after,
+    )
+    ctx.announce(reply)
+    return reply
+
+
 # --- teams and people ------------------------------------------------------------------------
 
 
@@ -732,6 +758,7 @@ def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
             Field("Timezone", team.timezone),
             Field("Reminders", f"{team.reminder_time} on working days"),
             Field("Escalation", f"after {team.escalation_days} working days overdue"),
+            Field("Ladder", team.ladder),
             Field("Weekly summary", f"{weekday[team.summary_weekday - 1]} {team.summary_time}"),
             Field("Holidays", team.holidays or "none"),
             Field("Suggestions", "on" if team.suggestions_enabled else "off"),

@@ -152,6 +152,11 @@ _PROPOSAL_USAGES: tuple[Usage, ...] = (
         "(default: accountable, lead).",
         example="team ladder accountable, lead, sro, channel",
     ),
+    Usage(
+        "risk rate",
+        "risk rate <R-n> [impact low|medium|high] [likelihood low|medium|high]",
+        "Re-rate a risk; a red risk's escalation starts again at the bottom.",
+    ),
     Usage("team sro", "team sro <owner>", "Name the team's senior responsible owner (SRO)."),
     Usage(
         "team set escalation",
@@ -561,6 +566,20 @@ def _parse_proposals(verb: str, words: list[str], rest: str) -> a.Command | None
     if verb == "who" and [w.lower() for w in words[:2]] == ["can", "decide"]:
         topic = " ".join(words[2:]).strip(" ?")
         return a.WhoCanDecide(topic=_need(topic, "The topic", "who can decide"))
+    if verb == "risk" and words and words[0].lower() == "rate":
+        number = _ref_arg(words[1:], "R", "risk rate")
+        options = {k.lower(): v.lower() for k, v in zip(words[2::2], words[3::2], strict=False)}
+        if len(words[2:]) % 2 or not options or set(options) - {"impact", "likelihood"}:
+            raise CommandError(
+                "Give a new impact, likelihood or both.", usage=usage_line("risk rate")
+            )
+        for key, value in options.items():
+            if value not in LEVELS:
+                raise CommandError(
+                    f'{key.capitalize()} "{value}" must be low, medium or high.',
+                    usage=usage_line("risk rate"),
+                )
+        return a.RateRisk(number, options.get("impact"), options.get("likelihood"))
     if verb == "list" and [w.lower() for w in words] == ["proposals"]:
         return a.ListProposals()
     if verb == "team" and words:

@@ -282,3 +282,23 @@ def test_the_summary_reply_lists_open_proposals_and_escalated_items(db) -> None:
     titles = [s.title for s in reply.sections]
     assert titles[-2:] == ["Open proposals", "Escalated"]
     assert ("Step", "1, to Jo") in [(f.label, f.value) for f in reply.sections[-1].items[0].fields]
+
+
+def test_re_rating_a_red_risk_starts_it_again_at_the_bottom(db) -> None:
+    desk = Desk(db, utc("2026-11-18T10:00"), platform="slack", channel_id="C-LOG")
+    ok(desk, "team set escalation red risk 1")
+    ok(desk, "risk The night shelter may close impact high likelihood high")
+    slack = RecordingNotifier()
+    run_sweep(db, slack, utc("2026-11-20T09:00"))  # 2 working days (> 1): the lead
+    assert [e[2] for e in escalations(slack)] == ["R-1"]
+    rated = ok(desk, "risk rate R-1 likelihood medium", now=utc("2026-11-20T12:00"))
+    assert rated.data["rating"] == "red" and rated.visibility == "channel"
+    run_sweep(db, slack, utc("2026-11-23T09:00"))  # 1 working day since the re-rating
+    assert len(escalations(slack)) == 1
+    run_sweep(db, slack, utc("2026-11-24T09:00"))  # 2: the bottom step again
+    assert len(escalations(slack)) == 2
+    ok(desk, "risk rate R-1 impact low", now=utc("2026-11-24T12:00"))  # amber: no more
+    run_sweep(db, slack, utc("2026-11-30T09:00"))
+    assert len(escalations(slack)) == 2
+    same = desk.say("risk rate R-1 impact low")
+    assert not same.ok and same.headline == "R-1 is already rated that way."

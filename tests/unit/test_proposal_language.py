@@ -66,3 +66,15 @@ def test_bad_proposal_commands_get_a_short_specific_message(text: str, message: 
     with pytest.raises(CommandError) as caught:
         parse(text)
     assert caught.value.message == message
+
+
+def test_risk_rate_takes_a_new_impact_likelihood_or_both() -> None:
+    assert parse("risk rate R-2 impact high") == a.RateRisk(2, "high", None)
+    assert parse("risk rate R-2 likelihood low impact medium") == a.RateRisk(2, "medium", "low")
+    for text in ("risk rate R-2", "risk rate R-2 impact", "risk rate R-2 colour red"):
+        with pytest.raises(CommandError) as caught:
+            parse(text)
+        assert caught.value.message == "Give a new impact, likelihood or both."
+    with pytest.raises(CommandError) as bad:
+        parse("risk rate R-2 impact huge")
+    assert bad.value.message == 'Impact "huge" must be low, medium or high.'
