@@ -264,3 +264,25 @@ def test_the_last_two_deciders_agreeing_at_once_make_exactly_one_decision(db) ->
     assert desk.count(Decision) == 1
     (p,) = desk.rows(Proposal)
     assert p.status == "agreed"
+
+
+def test_team_shows_the_ladder_its_thresholds_and_the_sro(db) -> None:
+    desk = three_departments(db)
+    ok(desk, f"team sro {KIM}")
+    ok(desk, "team set escalation proposal 2")
+    fields = {f.label: f.value for f in ok(desk, "team").fields}
+    assert fields["SRO"] == "Kim"
+    assert fields["Ladder"] == (
+        "accountable, lead; blocked after 3, red risks after 5, proposals 2 working days past "
+        "their deadline"
+    )
+
+
+def test_an_unreadable_or_past_deadline_is_refused_and_nothing_written(db) -> None:
+    desk = three_departments(db)
+    unreadable = desk.say("propose Close the hub decide by flurbsday")
+    assert not unreadable.ok and "flurbsday" in unreadable.headline
+    past = desk.say("propose Close the hub decide by 2026-11-17")
+    assert not past.ok and past.headline.startswith("Tue 17 Nov 2026 has passed")
+    assert desk.count(Proposal) == 0
+    assert ok(desk, "propose Close the hub").ref == "P-1"  # the refusals took no number
