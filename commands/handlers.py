@@ -759,21 +759,21 @@ def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
             Field("Timezone", team.timezone),
             Field("Reminders", f"{team.reminder_time} on working days"),
             Field("Escalation", f"after {team.escalation_days} working days overdue"),
+            Field("Weekly summary", f"{weekday[team.summary_weekday - 1]} {team.summary_time}"),
+            Field("Holidays", team.holidays or "none"),
+            Field("Suggestions", "on" if team.suggestions_enabled else "off"),
+            Field("Leads", ", ".join(p.display_name for p in leads) or "none"),
+            Field(
+                "Channels",
+                ", ".join(f"{link.platform}:{link.name or link.channel_id}" for link in links),
+            ),
             Field(
                 "Ladder",
                 f"{team.ladder}; blocked after {team.blocked_escalation_days}, red risks after "
                 f"{team.risk_escalation_days}, proposals {team.proposal_escalation_days} "
                 "working days past their deadline",
             ),
-            Field("Weekly summary", f"{weekday[team.summary_weekday - 1]} {team.summary_time}"),
-            Field("Holidays", team.holidays or "none"),
-            Field("Suggestions", "on" if team.suggestions_enabled else "off"),
-            Field("Leads", ", ".join(p.display_name for p in leads) or "none"),
             Field("SRO", sro.display_name if sro else "none"),
-            Field(
-                "Channels",
-                ", ".join(f"{link.platform}:{link.name or link.channel_id}" for link in links),
-            ),
         ),
         data={"team": team.name, "timezone": team.timezone, "links": len(links)},
     )
