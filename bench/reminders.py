@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,6 +48,7 @@ from storage.models import (  # noqa: E402
     Commitment,
     Counter,
     Department,
+    LadderStep,
     Person,
     Team,
     TeamMember,
@@ -193,6 +194,27 @@ def seed(db: Database, teams: int) -> int:
                 )
         for start in range(0, len(rows), 10_000):
             s.execute(insert(Commitment), rows[start : start + 10_000])
+        # ...and took both steps of the default ladder (accountable, lead) on those days.
+        steps = [
+            {
+                "team_id": team_id,
+                "item": f"commitment:{cid}",
+                "kind": "overdue",
+                "round": 0,
+                "rung": rung,
+                "step": step,
+                "local_day": TODAY - dt.timedelta(days=2),
+                "at": NOW - dt.timedelta(days=2),
+            }
+            for cid, team_id in s.execute(
+                select(Commitment.id, Commitment.team_id).where(
+                    Commitment.escalated_at.is_not(None)
+                )
+            )
+            for rung, step in ((1, "accountable"), (2, "lead"))
+        ]
+        for start in range(0, len(steps), 10_000):
+            s.execute(insert(LadderStep), steps[start : start + 10_000])
         uow.commit()
     return len(rows)
 

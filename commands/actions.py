@@ -192,6 +192,79 @@ class ShowWeeklySummary:
     week: str | None = None
 
 
+# --- proposals, deciders and the escalation ladder ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Propose:
+    """``propose <text> [because <r>] [decide by <when>] [from <dept>, <dept>...]``."""
+
+    text: str
+    rationale: str | None = None
+    decide_by: str | None = None
+    departments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerProposal:
+    """``agree P-n [note]``, ``object P-n <reason>``, ``abstain P-n [note]``."""
+
+    number: int
+    answer: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentOnProposal:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviseProposal:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class WithdrawProposal:
+    number: int
+
+
+@dataclass(frozen=True)
+class ListProposals:
+    pass
+
+
+@dataclass(frozen=True)
+class WhoCanDecide:
+    topic: str
+
+
+@dataclass(frozen=True)
+class SetDecider:
+    department: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class SetLadder:
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetSro:
+    owner: str
+
+
+@dataclass(frozen=True)
+class SetEscalationThreshold:
+    """``team set escalation <kind> <days>``; kind is overdue, blocked, red_risk or proposal."""
+
+    kind: str
+    days: int
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -223,4 +296,16 @@ Command = (
     | ConfirmClaim
     | Help
     | ShowWeeklySummary
+    | Propose
+    | AnswerProposal
+    | CommentOnProposal
+    | ReviseProposal
+    | WithdrawProposal
+    | ListProposals
+    | WhoCanDecide
+    | SetDecider
+    | SetLadder
+    | SetSro
+    | SetEscalationThreshold
+    | RateRisk
 )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity, scope, summary
+from commands import identity, proposals, scope, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -61,12 +61,32 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ConfirmClaim: identity.confirm_claim,
     a.Help: h.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
+    a.Propose: proposals.propose,
+    a.AnswerProposal: proposals.answer,
+    a.CommentOnProposal: proposals.comment,
+    a.ReviseProposal: proposals.revise,
+    a.WithdrawProposal: proposals.withdraw,
+    a.ListProposals: proposals.list_proposals,
+    a.WhoCanDecide: proposals.who_can_decide,
+    a.SetDecider: proposals.set_decider,
+    a.SetLadder: proposals.set_ladder,
+    a.SetSro: proposals.set_sro,
+    a.SetEscalationThreshold: proposals.set_threshold,
 }
 
 # Commands that only read. They take no claim, join nobody to a team and write nothing
 # (unless their reply must be queued because it cannot ride on the acknowledgement).
 READS: frozenset[type] = frozenset(
-    {a.Show, a.WhoOwns, a.ListRecords, a.ShowTeam, a.Help, a.ShowWeeklySummary}
+    {
+        a.Show,
+        a.WhoOwns,
+        a.ListRecords,
+        a.ShowTeam,
+        a.Help,
+        a.ShowWeeklySummary,
+        a.ListProposals,
+        a.WhoCanDecide,
+    }
 )
 
 DUPLICATE = Reply(headline="Already handled.", duplicate=True)

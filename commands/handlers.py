@@ -3,6 +3,7 @@ returns a Reply; a CommandError rolls the whole command back."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -27,6 +28,7 @@ from commands.presenting import (
     ref,
     risk_item,
 )
+from commands.proposals import decisions_how, how_made, reset_ladder
 from commands.reply import Button, Field, Item, Page, Reply, Section
 from commands.rules import (
     CLOSED_STATES,
@@ -331,6 +333,7 @@ def reopen(cmd: a.Reopen, ctx: Context) -> Reply:
     _may_change(ctx, c, "reopen")
     before = _commitment_state(c)
     c.status, c.done_at, c.blocked_reason, c.cancelled_reason = "open", None, None, None
+    reset_ladder(ctx, f"commitment:{c.id}", "reopened")  # unblocked: the ladder starts again
     ctx.audit("commitment.reopened", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "reopen", f"C-{c.number} reopened ({ctx.actor.display_name})")
 
@@ -353,6 +356,7 @@ def block(cmd: a.Block, ctx: Context) -> Reply:
     _may_change(ctx, c, "block")
     before = _commitment_state(c)
     c.status, c.blocked_reason = "blocked", cmd.reason
+    reset_ladder(ctx, f"commitment:{c.id}", "blocked")  # it climbs from the day it blocked
     ctx.audit("commitment.blocked", "commitment", c.id, before=before, after=_commitment_state(c))
     return _change(ctx, c, "block", f"C-{c.number} blocked ({ctx.actor.display_name})")
 
@@ -368,6 +372,7 @@ def reassign(cmd: a.Reassign, ctx: Context) -> Reply:
     before = _commitment_state(c)
     previous, previous_id = c.owner.display_name, c.owner_id
     c.owner_id, c.department_id, c.escalated_at = owner.id, owner.department_id, None
+    reset_ladder(ctx, f"commitment:{c.id}", "reassigned")
     ctx.audit(
         "commitment.reassigned", "commitment", c.id, before=before, after=_commitment_state(c)
     )
@@ -399,6 +404,7 @@ def set_due(cmd: a.SetDue, ctx: Context) -> Reply:
     before = _commitment_state(c)
     # A new due date is a new promise: a later slip may be escalated again.
     c.due_date, c.escalated_at = due, None
+    reset_ladder(ctx, f"commitment:{c.id}", "redated")
     ctx.audit(
         "commitment.due_changed", "commitment", c.id, before=before, after=_commitment_state(c)
     )
@@ -632,9 +638,20 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
     if cmd.what == "decisions":
         query: Any = select(Decision).where(Decision.team_id.in_(team_ids))
         total, rows = _page(ctx, query.order_by(Decision.number.desc()), cmd.start)
+        # How each was made: agreed by the departments' deciders, or recorded by someone.
+        how = decisions_how(ctx.session, [d.id for d in rows])
         return _list_reply(
             "Decisions",
-            [_in_team(decision_item(d), names[d.team_id], several) for d in rows],
+            [
+                _in_team(
+                    dataclasses.replace(
+                        item, fields=(*item.fields, Field("How", how_made(how, d)))
+                    ),
+                    names[d.team_id],
+                    several,
+                )
+                for d, item in ((d, decision_item(d)) for d in rows)
+            ],
             "No decisions logged yet.",
             cmd,
             base=base,
@@ -840,6 +857,7 @@ def rate_risk(cmd: a.RateRisk, ctx: Context) -> Reply:
     before = {"impact": risk.impact, "likelihood": risk.likelihood}
     risk.impact = cmd.impact or risk.impact
     risk.likelihood = cmd.likelihood or risk.likelihood
+    reset_ladder(ctx, f"risk:{risk.id}", "re-rated")  # a re-rated risk climbs from the bottom
     ctx.audit(
         "risk.rated",
         "risk",
@@ -863,6 +881,7 @@ def reassign_risk(cmd: a.ReassignRisk, ctx: Context) -> Reply:
         raise CommandError(f"{owner.display_name} already owns R-{risk.number}.")
     previous_id = risk.owner_id
     risk.owner_id = owner.id
+    reset_ladder(ctx, f"risk:{risk.id}", "reassigned")
     ctx.audit(
         "risk.reassigned",
         "risk",
@@ -941,6 +960,7 @@ def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
         .order_by(Person.display_name)
     ).all()
     links = links_of_team(ctx.session, team.id)
+    sro = ctx.session.get(Person, team.sro_id) if team.sro_id else None
     weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
     return Reply(
         headline=f"Team {team.name}",
@@ -956,6 +976,13 @@ def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
                 "Channels",
                 ", ".join(f"{link.platform}:{link.name or link.channel_id}" for link in links),
             ),
+            Field(
+                "Ladder",
+                f"{team.ladder}; blocked after {team.blocked_escalation_days}, red risks after "
+                f"{team.risk_escalation_days}, proposals {team.proposal_escalation_days} "
+                "working days past their deadline",
+            ),
+            Field("SRO", sro.display_name if sro else "none"),
         ),
         data={"team": team.name, "timezone": team.timezone, "links": len(links)},
     )

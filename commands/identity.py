@@ -39,10 +39,15 @@ from storage.models import (
     Commitment,
     ConversationReference,
     Decision,
+    DepartmentDecider,
     IdentityClaim,
     Person,
     PlatformIdentity,
+    Proposal,
+    ProposalComment,
+    ProposalDecider,
     Risk,
+    Team,
     TeamMember,
 )
 
@@ -56,6 +61,12 @@ _REFERENCES: tuple[tuple[Any, Any], ...] = (
     (Risk, Risk.created_by_id),
     (AreaRole, AreaRole.person_id),
     (ConversationReference, ConversationReference.person_id),
+    # Proposals and deciders (commands/proposals.py); ladder steps taken stay as history.
+    (Proposal, Proposal.proposed_by_id),
+    (ProposalDecider, ProposalDecider.person_id),
+    (ProposalComment, ProposalComment.person_id),
+    (DepartmentDecider, DepartmentDecider.person_id),
+    (Team, Team.sro_id),
 )
 
 _ROLE_RANK = {"member": 0, "lead": 1}

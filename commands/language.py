@@ -81,7 +81,7 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "risk rate",
         "risk rate <R-n> [impact low|medium|high] [likelihood low|medium|high]",
-        "Re-rate a risk.",
+        "Re-rate a risk; a red risk's escalation starts again at the bottom.",
     ),
     Usage("risk owner", "risk owner <R-n> <owner>", "Give a risk to someone else."),
     Usage("team create", "team create <name>", "Create a team and link this channel to it."),
@@ -129,6 +129,52 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage("help", "help [command]", "This help, or one command's."),
 )
+
+# --- proposals, deciders and the escalation ladder (issue 16) ------------------------------
+
+_PROPOSAL_USAGES: tuple[Usage, ...] = (
+    Usage(
+        "propose",
+        "propose <text> [because <rationale>] [decide by <when>] [from <dept>, <dept>...]",
+        "Ask the departments to agree a decision (P-n): one decider per department answers.",
+        example="propose Share the rough sleeper list weekly decide by Friday from Health, Police",
+    ),
+    Usage(
+        "propose revise",
+        "propose revise <P-n> <new text>",
+        "Change a proposal's text; every decider is asked again.",
+    ),
+    Usage("propose withdraw", "propose withdraw <P-n>", "Withdraw a proposal."),
+    Usage("agree", "agree <P-n> [note]", "Agree a proposal for your department."),
+    Usage("object", "object <P-n> <reason>", "Object to a proposal, saying why."),
+    Usage("abstain", "abstain <P-n> [note]", "Abstain on a proposal for your department."),
+    Usage("comment", "comment <P-n> <text>", "Comment on a proposal (anyone)."),
+    Usage(
+        "who can decide",
+        "who can decide <topic>",
+        "Who decides: the departments' deciders and the accountable people of matching areas.",
+        example="who can decide data sharing",
+    ),
+    Usage(
+        "team decider",
+        "team decider <department> <owner>",
+        "Name who answers proposals for a department (default: the team's lead from it).",
+    ),
+    Usage(
+        "team ladder",
+        "team ladder <step>, <step>, ...",
+        "The escalation ladder; steps: accountable, lead, sro, channel "
+        "(default: accountable, lead).",
+        example="team ladder accountable, lead, sro, channel",
+    ),
+    Usage("team sro", "team sro <owner>", "Name the team's senior responsible owner (SRO)."),
+    Usage(
+        "team set escalation",
+        "team set escalation [overdue|blocked|red risk|proposal] <working days>",
+        "Working days before each kind of item starts to climb the ladder (and between steps).",
+    ),
+)
+USAGES = (*USAGES, *_PROPOSAL_USAGES)
 
 _BY_VERB = {u.verb: u for u in USAGES}
 
@@ -226,6 +272,10 @@ def parse(text: str) -> a.Command:
     verb = verb.lower()
     rest = rest.strip()
     words = rest.split()
+
+    proposal_command = _parse_proposals(verb, words, rest)
+    if proposal_command is not None:
+        return proposal_command
 
     if verb in ("decision", "decide", "decided"):
         if words and words[0].lower() == "supersede":
@@ -512,6 +562,144 @@ def brief(usage: Usage) -> str:
     """The first sentence of a usage's summary: one line of the compact index."""
     head, dot, _ = usage.summary.partition(". ")
     return head + ("." if dot else "")
+
+
+# --- proposals, deciders and the escalation ladder (issue 16) ------------------------------
+
+_PROPOSAL_REF = re.compile(r"^(?:#)?p-?(\d{1,9})$", re.IGNORECASE)
+ANSWERS = {"agree": "agree", "object": "object", "abstain": "abstain"}
+LADDER_STEPS = ("accountable", "lead", "sro", "channel")
+# `team set escalation <kind> <days>`: the words a kind may be given in.
+ESCALATION_KINDS = {
+    "overdue": "overdue",
+    "overdue commitment": "overdue",
+    "overdue commitments": "overdue",
+    "blocked": "blocked",
+    "blocked commitment": "blocked",
+    "blocked commitments": "blocked",
+    "red risk": "red_risk",
+    "red risks": "red_risk",
+    "red risk open": "red_risk",
+    "risk": "red_risk",
+    "proposal": "proposal",
+    "proposals": "proposal",
+    "proposal past deadline": "proposal",
+}
+
+
+def parse_proposal_ref(token: str, verb: str) -> int:
+    match = _PROPOSAL_REF.match(token.strip())
+    if not match:
+        raise CommandError(
+            f'"{token}" is not a proposal id; proposal ids look like P-3.', usage=usage_line(verb)
+        )
+    return int(match.group(1))
+
+
+def _proposal_arg(words: list[str], verb: str) -> int:
+    if not words:
+        raise CommandError("Which proposal? Give its id, like P-3.", usage=usage_line(verb))
+    return parse_proposal_ref(words[0], verb)
+
+
+def _parse_proposals(verb: str, words: list[str], rest: str) -> a.Command | None:
+    """The proposal, decider and ladder commands; None when ``verb`` is none of them."""
+    if verb in ("propose", "proposal"):
+        sub = words[0].lower() if words else ""
+        if sub == "revise":
+            number = _proposal_arg(words[1:], "propose revise")
+            text = " ".join(words[2:])
+            return a.ReviseProposal(number, _need(text, "The new text", "propose revise"))
+        if sub == "withdraw":
+            return a.WithdrawProposal(_proposal_arg(words[1:], "propose withdraw"))
+        return _propose(rest)
+    if verb in ANSWERS:
+        number = _proposal_arg(words, verb)
+        note = _rest_after(words) or None
+        if verb == "object" and note is None:
+            # An objection is only useful with its reason: the Object button runs
+            # `object P-n`, and this asks for the reason instead of recording a bare "no".
+            raise CommandError(
+                f"Why do you object to P-{number}? Say `object P-{number} <reason>`.",
+                usage=usage_line("object"),
+            )
+        if note is not None and len(note) > MAX_TEXT:
+            _need(note, "The note", verb)
+        return a.AnswerProposal(number=number, answer=ANSWERS[verb], note=note)
+    if verb == "comment":
+        number = _proposal_arg(words, "comment")
+        return a.CommentOnProposal(number, _need(_rest_after(words), "The comment", "comment"))
+    if verb == "who" and [w.lower() for w in words[:2]] == ["can", "decide"]:
+        topic = " ".join(words[2:]).strip(" ?")
+        return a.WhoCanDecide(topic=_need(topic, "The topic", "who can decide"))
+    if verb == "list" and [w.lower() for w in words] == ["proposals"]:
+        return a.ListProposals()
+    if verb == "team" and words:
+        sub = words[0].lower()
+        if sub == "decider":
+            if len(words) < 3:
+                raise CommandError(
+                    "Which department, and who decides for it?", usage=usage_line("team decider")
+                )
+            return a.SetDecider(
+                department=" ".join(words[1:-1]), owner=_owner(words[-1], "team decider")
+            )
+        if sub == "sro":
+            if len(words) != 2:
+                raise CommandError("Who is the SRO?", usage=usage_line("team sro"))
+            return a.SetSro(owner=_owner(words[1], "team sro"))
+        if sub == "ladder":
+            steps = tuple(s.strip().lower() for s in " ".join(words[1:]).split(",") if s.strip())
+            if not steps:
+                raise CommandError("Which steps?", usage=usage_line("team ladder"))
+            for step in steps:
+                if step not in LADDER_STEPS:
+                    raise CommandError(
+                        f'"{step}" is not a ladder step; use ' + ", ".join(LADDER_STEPS) + ".",
+                        usage=usage_line("team ladder"),
+                    )
+            if len(set(steps)) != len(steps):
+                raise CommandError(
+                    "Each step can be on the ladder once.", usage=usage_line("team ladder")
+                )
+            return a.SetLadder(steps=steps)
+        if sub == "set" and len(words) > 3 and words[1].lower() == "escalation":
+            kind_words = " ".join(words[2:-1]).lower()
+            kind = ESCALATION_KINDS.get(kind_words)
+            if kind is None:
+                raise CommandError(
+                    f'"{kind_words}" is not something that escalates; use overdue, blocked, '
+                    "red risk or proposal.",
+                    usage=usage_line("team set escalation"),
+                )
+            days = words[-1]
+            if not days.isdigit() or not 1 <= int(days) <= 60:
+                raise CommandError(
+                    f'"{days}" should be a number of working days from 1 to 60.',
+                    usage=usage_line("team set escalation"),
+                )
+            return a.SetEscalationThreshold(kind=kind, days=int(days))
+    return None
+
+
+def _propose(rest: str) -> a.Propose:
+    body, departments = _split_last(rest, "from")
+    names: tuple[str, ...] = ()
+    if departments is not None:
+        names = tuple(" ".join(n.split()) for n in re.split(r",|\s+and\s+", departments))
+        names = tuple(n for n in names if n)
+        if not names:
+            raise CommandError("Which departments decide?", usage=usage_line("propose"))
+    body, when = _split_last(body, "decide by")
+    body, rationale = _split_last(body, "because")
+    if when is not None and not when.strip():
+        raise CommandError("Decide by when?", usage=usage_line("propose"))
+    return a.Propose(
+        text=_need(body, "The proposal text", "propose"),
+        rationale=rationale.strip() if rationale and rationale.strip() else None,
+        decide_by=when.strip().rstrip(".") if when else None,
+        departments=names,
+    )
 
 
 def help_reply_lines(topic: str | None) -> tuple[str, list[Usage]]:

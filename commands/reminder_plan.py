@@ -12,9 +12,11 @@ Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
 - one **digest** per linked Slack or Teams channel: overdue commitments grouped
   by department and owner, what is due this week, blocked items with their
   reasons; escalated items are marked;
-- one **escalation** per commitment overdue by more than the team's threshold in
-  working days and not yet escalated, to the accountable person of its area (see
-  ``matching_area``) or else the team lead.
+- the **escalations** due today on the team's ladder (``commands.ladder``): overdue
+  and blocked commitments, open red risks and proposals past their deadline, each
+  climbing one step at a time (the accountable person of its area, the lead, the
+  SRO, the team's channels), each step sent once and recorded when delivered; and, in
+  their nudge, deciders' reminders of proposals waiting for their answer.
 
 Snoozed commitments are left out until their snooze date; done and cancelled
 ones never appear. Planning only reads, in a fixed number of batched statements
@@ -44,22 +46,18 @@ from commands.presenting import (
     commitment_buttons,
     commitment_item,
     day,
-    person_with_department,
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES, matching_area
-from commands.workdays import end_of_local_day, is_working_day, reminder_day, working_days_overdue
+from commands.rules import OPEN_STATES
+from commands.workdays import end_of_local_day, is_working_day, reminder_day
 from storage import outbox
 from storage.models import (
-    Area,
-    AreaRole,
     ChannelLink,
     Commitment,
     Department,
     Person,
     Team,
-    TeamMember,
 )
 from storage.teams import team_key
 
@@ -154,6 +152,8 @@ class Outgoing:
     expires_at: dt.datetime | None = None
     commitment_id: int | None = None
     refs: tuple[str, ...] = ()
+    # A step of the escalation ladder (``commands.ladder``): recorded once delivered.
+    ladder: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, str, dt.date]:
@@ -175,6 +175,10 @@ class Outgoing:
         }
         if self.commitment_id is not None:
             payload["commitment_id"] = self.commitment_id
+        if self.ladder is not None:
+            payload["ladder"] = {
+                k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.ladder.items()
+            }
         return payload
 
     def row(self) -> dict[str, Any]:
@@ -231,6 +235,7 @@ _LEAN = (
         Commitment.done_at,
         Commitment.cancelled_reason,
         Commitment.source_link,
+        Commitment.updated_at,  # a blocked commitment's ladder clock (commands/ladder.py)
         raiseload=True,
     ),
     raiseload("*"),
@@ -407,29 +412,23 @@ def _plan_sweep(
     for link in links:
         links_by_team[link.team_id].append(link)
 
-    # Escalations: overdue by more than the threshold in working days, not yet escalated.
-    candidates = [
-        c
-        for team_id, listed in by_team.items()
-        for c in listed
-        if c.escalated_at is None
-        and c.due_date is not None
-        and c.due_date < due[team_id].today
-        and working_days_overdue(c.due_date, due[team_id].today, due[team_id].team.holidays)
-        > due[team_id].team.escalation_days
-    ]
-    items = _Items()
-    escalations = (
-        _plan_escalations(session, candidates, due, links_by_team, items) if candidates else []
-    )
-    escalating = {e.commitment_id: e.to for e in escalations}
+    # --- the escalation ladder (commands/ladder.py) ---
+    # Imported here: ladder builds on this module's Outgoing and calendar.
+    from commands import ladder
 
-    plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items))
+    items = _Items()
+    climbing = ladder.plan_ladder(session, by_team, due, links_by_team, items)
+    escalations, escalating = climbing.outgoing, climbing.commitment_marks()
+    # --- end of the ladder ---
+
+    nudges = _plan_nudges(nudge_items, due, links_by_team, now, items)
+    # Deciders who have not answered an open proposal are reminded in their nudge.
+    plan.outgoing.extend(ladder.add_decider_reminders(session, nudges, due, links_by_team, now))
     for td in plan.teams:
         for link in links_by_team.get(td.team.id, []):
             digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
             if digest is not None:
-                plan.outgoing.append(digest)
+                plan.outgoing.append(climbing.add_to_digest(digest))
     plan.outgoing.extend(escalations)
     return plan
 
@@ -542,7 +541,7 @@ def _plan_digest(
     td: TeamDue,
     link: ChannelLink,
     commitments: Sequence[Commitment],
-    escalating: Mapping[int | None, str],
+    escalating: Mapping[int, str],
     items: _Items,
 ) -> Outgoing | None:
     today = td.today
@@ -550,7 +549,7 @@ def _plan_digest(
     def item(c: Commitment) -> Item:
         shown = items.plain(c, today)
         if c.id in escalating:
-            mark = f"today, to {escalating[c.id]}"
+            mark = escalating[c.id]  # how high it has climbed (commands/ladder.py)
         elif c.escalated_at is not None:
             mark = day(c.escalated_at.astimezone(ZoneInfo(td.team.timezone)).date())
         else:
@@ -655,87 +654,3 @@ def _plan_digest(
         expires_at=end_of_local_day(today, td.team.timezone),
         refs=tuple(ref("C", c.number) for c in (*overdue, *this_week, *blocked)),
     )
-
-
-def _plan_escalations(
-    session: Session,
-    candidates: Sequence[Commitment],
-    due: Mapping[int, TeamDue],
-    links_by_team: Mapping[int, list[ChannelLink]],
-    items: _Items,
-) -> list[Outgoing]:
-    team_ids = sorted({c.team_id for c in candidates})
-    leads: dict[int, Person] = {}
-    for member, person in session.execute(
-        select(TeamMember, Person)
-        .join(Person, Person.id == TeamMember.person_id)
-        .where(TeamMember.team_id.in_(team_ids), TeamMember.role == "lead")
-        .order_by(TeamMember.joined_at, TeamMember.id)
-    ).unique():
-        leads.setdefault(member.team_id, person)
-    areas: dict[int, dict[int, Area]] = defaultdict(dict)
-    accountable: dict[int, Person] = {}
-    for area, person in session.execute(
-        select(Area, Person)
-        .join(AreaRole, AreaRole.area_id == Area.id)
-        .join(Person, Person.id == AreaRole.person_id)
-        .where(
-            Area.team_id.in_(team_ids),
-            AreaRole.role == "accountable",
-            AreaRole.ended_at.is_(None),
-        )
-        .order_by(AreaRole.created_at, AreaRole.id)
-    ).unique():
-        areas[area.team_id][area.id] = area
-        accountable.setdefault(area.id, person)
-
-    out = []
-    for c in candidates:
-        td = due[c.team_id]
-        matched = matching_area(areas[c.team_id].values(), c.text)
-        target = accountable[matched.id] if matched is not None else None
-        if target is not None and matched is not None:
-            why = f"You are accountable for {matched.name}."
-        else:
-            target = leads.get(c.team_id)
-            why = f"You lead {td.team.name}" + (
-                "; no area with an accountable person matches it." if areas[c.team_id] else "."
-            )
-        if target is None:
-            log.warning("C-%s in team %s: nobody to escalate to", c.number, c.team_id)
-            continue
-        assert c.due_date is not None  # candidates are overdue
-        n = working_days_overdue(c.due_date, td.today, td.team.holidays)
-        r = ref("C", c.number)
-        out.append(
-            Outgoing(
-                kind=ESCALATION,
-                subject=f"commitment:{c.id}",
-                local_day=td.today,
-                team_id=c.team_id,
-                to=target.display_name,
-                reply=Reply(
-                    headline=f"Escalation: {r} is {n} working days overdue",
-                    body=f"{person_with_department(c.owner)} owns it in {td.team.name}; "
-                    f"it was due {day(c.due_date)}. {why}",
-                    sections=(Section("Overdue", (items.with_buttons(c, td.today),)),),
-                    ref=r,
-                    data={
-                        "kind": ESCALATION,
-                        "commitment": r,
-                        "team": td.team.name,
-                        "person_id": target.id,
-                        "working_days_overdue": n,
-                    },
-                ),
-                target={
-                    "person_id": target.id,
-                    "platforms": _platforms([c.team_id], links_by_team),
-                },
-                # Worth sending today; undelivered, it is planned again on the next working day.
-                expires_at=end_of_local_day(td.today, td.team.timezone),
-                commitment_id=c.id,
-                refs=(r,),
-            )
-        )
-    return out

@@ -103,6 +103,11 @@ def record_escalation(
 ) -> None:
     """The escalation in ``payload`` reached its person: the commitment counts as escalated
     (once) and the audit log says to whom. Called in the transaction that marks it sent."""
+    mark = payload.get("ladder")
+    if isinstance(mark, dict):
+        from commands import ladder  # the ladder's step counts once delivered, like this
+
+        ladder.record_steps(session, [mark], now=now)
     commitment_id = payload.get("commitment_id")
     if not isinstance(commitment_id, int):
         return

@@ -61,10 +61,57 @@ def summary_reply(report: WeeklyReport) -> Reply:
             Section(
                 title="By department", items=departments, empty="Nothing logged for this week."
             ),
+            *_proposals_and_escalations(report, data),
         ),
         visibility="channel",
         data=data,
     )
+
+
+def _proposals_and_escalations(report: WeeklyReport, data: dict[str, Any]) -> list[Section]:
+    """Open proposals (who has not answered) and what is escalated now, and how high."""
+    proposals = report.open_proposals()
+    escalated = report.escalated()
+    data["open_proposals"] = [p.ref for p in proposals]
+    data["escalated_items"] = {e.ref: e.step for e in escalated}
+    sections = []
+    if proposals:
+        sections.append(
+            Section(
+                "Open proposals",
+                tuple(
+                    Item(
+                        title=p.text,
+                        ref=p.ref,
+                        fields=tuple(
+                            Field(label, value)
+                            for label, value in (
+                                ("Objected", p.objected),
+                                ("Waiting for", p.waiting_for),
+                            )
+                            if value
+                        ),
+                    )
+                    for p in proposals
+                ),
+            )
+        )
+    if escalated:
+        sections.append(
+            Section(
+                "Escalated",
+                tuple(
+                    Item(
+                        title=e.text,
+                        ref=e.ref,
+                        fields=(Field("Why", e.why), Field("Step", f"{e.step}, to {e.to}")),
+                        highlight=True,
+                    )
+                    for e in escalated
+                ),
+            )
+        )
+    return sections
 
 
 def show_weekly_summary(cmd: a.ShowWeeklySummary, ctx: Context) -> Reply:

@@ -56,7 +56,10 @@ from storage.models import (
     Commitment,
     Decision,
     Department,
+    LadderStep,
     Person,
+    Proposal,
+    ProposalDecider,
     Risk,
     Team,
     TeamMember,
@@ -234,6 +237,35 @@ class DecisionRow(NamedTuple):
     status: str
     supersedes: str | None
     link: str | None
+    # "agreed by Sam (Health), Kim (Police)" for a proposal agreed, else "recorded".
+    how: str = "recorded"
+
+
+class ProposalRow(NamedTuple):
+    ref: str
+    text: str
+    proposed_by: str
+    decide_by: dt.date | None
+    agreed: str
+    objected: str
+    waiting_for: str
+
+
+class EscalatedRow(NamedTuple):
+    ref: str
+    text: str
+    why: str  # overdue commitment, blocked commitment, red risk, proposal past its deadline
+    step: int  # how high on the ladder (1 = the bottom step)
+    to: str
+    on: dt.date  # team-local day the step was taken
+
+
+ESCALATION_KINDS = {
+    "overdue": "overdue commitment",
+    "blocked": "blocked commitment",
+    "red_risk": "red risk",
+    "proposal": "proposal past its deadline",
+}
 
 
 class CommitmentRow(NamedTuple):
@@ -359,6 +391,7 @@ class WeeklyReport:
             .order_by(Decision.number)
             .execution_options(yield_per=BATCH)
         )
+        agreed = self._agreed_by()
         for (
             number,
             created,
@@ -371,6 +404,7 @@ class WeeklyReport:
             link,
         ) in self.session.execute(stmt):
             yield DecisionRow(
+                how=agreed.get(number, "recorded"),
                 ref=f"D-{number}",
                 decided_at=self._local(created),
                 text=text,
@@ -381,6 +415,99 @@ class WeeklyReport:
                 supersedes=f"D-{old}" if old is not None else None,
                 link=link,
             )
+
+    # Proposals and the escalation ladder (issue 16) -------------------------------------
+
+    def _agreed_by(self) -> dict[int, str]:
+        """``{decision number: "agreed by ..."}`` for the week's decisions agreed from a
+        proposal (one query; every other decision was recorded)."""
+        found: dict[int, list[str]] = defaultdict(list)
+        for number, who, dept_name in self.session.execute(
+            select(Decision.number, Person.display_name, Department.name)
+            .join(Proposal, Proposal.decision_id == Decision.id)
+            .join(ProposalDecider, ProposalDecider.proposal_id == Proposal.id)
+            .join(Person, Person.id == ProposalDecider.person_id)
+            .join(Department, Department.id == ProposalDecider.department_id)
+            .where(
+                Decision.team_id == self.team_id,
+                Decision.created_at >= self.start,
+                Decision.created_at < self.end,
+                ProposalDecider.answer == "agree",
+            )
+            .order_by(Decision.number, ProposalDecider.id)
+        ):
+            found[number].append(f"{who} ({dept_name})")
+        return {n: "agreed by " + ", ".join(names) for n, names in found.items()}
+
+    def open_proposals(self) -> list[ProposalRow]:
+        """Proposals open now, with who has not answered yet."""
+        rows: list[ProposalRow] = []
+        for p in self.session.scalars(
+            select(Proposal)
+            .where(Proposal.team_id == self.team_id, Proposal.status == "open")
+            .order_by(Proposal.number)
+        ):
+            answers: dict[str | None, list[str]] = {"agree": [], "object": [], None: []}
+            for d in p.deciders:
+                answers.setdefault(d.answer, []).append(
+                    f"{d.person.display_name} ({d.department.name})"
+                )
+            rows.append(
+                ProposalRow(
+                    ref=f"P-{p.number}",
+                    text=p.text,
+                    proposed_by=p.proposed_by.display_name,
+                    decide_by=p.decide_by,
+                    agreed=", ".join(answers["agree"]),
+                    objected=", ".join(answers["object"]),
+                    waiting_for=", ".join(answers[None]),
+                )
+            )
+        return rows
+
+    def escalated(self) -> list[EscalatedRow]:
+        """Items on the escalation ladder now (their current round): how high, to whom."""
+        latest: dict[str, LadderStep] = {}
+        rounds: dict[str, int] = {}
+        for step in self.session.scalars(
+            select(LadderStep)
+            .where(LadderStep.team_id == self.team_id)
+            .order_by(LadderStep.item, LadderStep.round, LadderStep.rung)
+        ):
+            if step.round > rounds.get(step.item, -1):
+                rounds[step.item] = step.round
+                latest.pop(step.item, None)
+            if step.rung > 0:
+                latest[step.item] = step
+        rows: list[EscalatedRow] = []
+        for item, step in sorted(latest.items(), key=lambda kv: (kv[1].local_day, kv[0])):
+            entity, _, raw_id = item.partition(":")
+            described = self._describe(entity, int(raw_id))
+            if described is None:
+                continue
+            ref, text = described
+            rows.append(
+                EscalatedRow(
+                    ref=ref,
+                    text=text,
+                    why=ESCALATION_KINDS.get(step.kind, step.kind),
+                    step=step.rung,
+                    to=step.to or "",
+                    on=step.local_day,
+                )
+            )
+        return rows
+
+    def _describe(self, entity: str, entity_id: int) -> tuple[str, str] | None:
+        """An item still escalated (open) as (ref, text); None once it is closed."""
+        if entity == "commitment":
+            c = self.session.get(Commitment, entity_id)
+            return (f"C-{c.number}", c.text) if c and c.status in OPEN_STATES else None
+        if entity == "risk":
+            r = self.session.get(Risk, entity_id)
+            return (f"R-{r.number}", r.text) if r and r.status == "open" else None
+        p = self.session.get(Proposal, entity_id)
+        return (f"P-{p.number}", p.text) if p and p.status == "open" else None
 
     def commitments(self) -> Iterator[CommitmentRow]:
         """Open commitments (open or blocked, now) plus those closed in the week: done

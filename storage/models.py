@@ -89,6 +89,13 @@ class Team(Base):
     suggestions_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     decision_reaction: Mapped[str] = mapped_column(String(64), default="pushpin")
     commitment_reaction: Mapped[str] = mapped_column(String(64), default="ballot_box_with_check")
+    # The escalation ladder (``team ladder``), its named person and per-kind thresholds
+    # in working days (``escalation_days`` above is the overdue-commitment threshold).
+    ladder: Mapped[str] = mapped_column(String(200), default="accountable, lead")
+    sro_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    blocked_escalation_days: Mapped[int] = mapped_column(Integer, default=3)
+    risk_escalation_days: Mapped[int] = mapped_column(Integer, default=5)
+    proposal_escalation_days: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -403,3 +410,114 @@ class InboundEvent(Base):
     source: Mapped[str] = mapped_column(String(30))
     key: Mapped[str] = mapped_column(String(300))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- proposals, deciders and the escalation ladder -------------------------------------------
+
+
+class DepartmentDecider(Base):
+    """Who answers proposals for a department in a team (``team decider <dept> <owner>``);
+    ``ended_at`` set when replaced (never deleted)."""
+
+    __tablename__ = "department_deciders"
+    __table_args__ = (Index("ix_department_deciders_team_dept", "team_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class Proposal(Base):
+    """A decision asked of the departments (``P-n``): it becomes a Decision when every
+    decider has agreed (abstentions allowed)."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text, default=None)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decide_by: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # "open", "agreed", "withdrawn".
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    # Bumped by ``propose revise``: answers to an earlier revision no longer count.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), default=None)
+    source_platform: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    proposed_by: Mapped[Person] = relationship(lazy="joined")
+    deciders: Mapped[list[ProposalDecider]] = relationship(
+        back_populates="proposal", order_by="ProposalDecider.id"
+    )
+
+
+class ProposalDecider(Base):
+    """One department's decider on a proposal and their latest answer (earlier answers are
+    in the audit trail)."""
+
+    __tablename__ = "proposal_deciders"
+    __table_args__ = (UniqueConstraint("proposal_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # None (not answered), "agree", "object", "abstain".
+    answer: Mapped[str | None] = mapped_column(String(10), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="deciders")
+    person: Mapped[Person] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class ProposalComment(Base):
+    """A comment on a proposal from anyone (deciders answer; everyone else comments)."""
+
+    __tablename__ = "proposal_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class LadderStep(Base):
+    """One step of the escalation ladder taken for one item, or (``rung`` 0) a reset that
+    starts the item again at the bottom.
+
+    ``item`` is ``commitment:<id>``, ``risk:<id>`` or ``proposal:<id>``; ``round`` counts
+    the resets, so each rung is taken at most once per round (the unique key).
+    """
+
+    __tablename__ = "ladder_steps"
+    __table_args__ = (UniqueConstraint("item", "round", "rung"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    item: Mapped[str] = mapped_column(String(60))
+    # "overdue", "blocked", "red_risk", "proposal"; "reset" on rung 0.
+    kind: Mapped[str] = mapped_column(String(20))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    rung: Mapped[int] = mapped_column(Integer)
+    # "accountable", "lead", "sro", "channel", "reset".
+    step: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    to: Mapped[str | None] = mapped_column(String(300), default=None)
+    local_day: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

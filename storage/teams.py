@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import ChannelLink, Counter, Team
 
-RECORD_KINDS = ("D", "C", "R")
+RECORD_KINDS = ("D", "C", "R", "P")  # P: proposals
 
 
 def team_key(name: str) -> str:

@@ -55,6 +55,7 @@ DECISIONS = (
     Column("Status", 12),
     Column("Supersedes", 12),
     Column("Source", 10, "link"),
+    Column("How made", 40, "long"),
 )
 COMMITMENTS = (
     Column("ID", 8),
@@ -104,6 +105,24 @@ OWNERSHIP = (
     Column("Informed departments", 24, "long"),
 )
 HEADLINE = (Column("Figure", 28), Column("Value", 24, "text"))
+# The Summary's open proposals and escalated items (issue 16), below the departments.
+OPEN_PROPOSALS = (
+    Column("Proposal", 28),
+    Column("Text", 24, "long"),
+    Column("Proposed by", 13),
+    Column("Decide by", 13, "date"),
+    Column("Agreed", 13, "long"),
+    Column("Objected", 13, "long"),
+    Column("Waiting for", 13, "long"),
+)
+ESCALATED = (
+    Column("Escalated", 28),
+    Column("Item", 24, "long"),
+    Column("Why", 13, "long"),
+    Column("Step", 13, "int"),
+    Column("To", 13),
+    Column("On", 13, "date"),
+)
 DEPARTMENT = (Column("Department", 28),) + tuple(
     Column(label, 13, "percent" if attr == "on_time_percent" else "int")
     for attr, label in FIGURE_LABELS
@@ -262,6 +281,24 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
         series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     chart.width, chart.height = 18, 8
     sheet.ws.add_chart(chart, "D2")
+    _proposals_and_escalations(sheet, report)
+
+
+def _proposals_and_escalations(sheet: _Sheet, report: WeeklyReport) -> None:
+    """Two tables under the departments: the proposals open now (who agreed, who objected,
+    who has not answered) and what is escalated now, and how high on the ladder."""
+    for name, columns, rows, empty in (
+        ("tblOpenProposals", OPEN_PROPOSALS, report.open_proposals(), "No open proposals."),
+        ("tblEscalated", ESCALATED, report.escalated(), "Nothing is escalated."),
+    ):
+        sheet.blank()
+        first = sheet.rows + 1
+        sheet.header(columns)
+        for row in rows:
+            sheet.append(list(row), columns)
+        if not rows:
+            sheet.append([empty] + [None] * (len(columns) - 1), columns)
+        sheet.table(name, first_row=first, columns=columns)
 
 
 def _figure_values(figures: Figures) -> list[Any]:

@@ -305,3 +305,17 @@ def test_two_holders_confirming_one_accounts_codes_at_once_join_it_to_one_of_the
     assert log.accounts_of(winner) == {"slack", "teams"}
     [c] = log.desk.rows(Commitment)
     assert c.owner_id == winner  # accounts and records went to the same person
+
+
+def test_a_merged_decider_answers_the_proposals_asked_of_either_account(db, now) -> None:
+    log, slack_sam, teams_sam = _sam_on_both(db, now)
+    assert log.say(teams_sam, "dept me Health").ok
+    named = log.desk.say("team decider Health <@S>", mentions={"<@S>": teams_sam})
+    assert named.ok, named.headline
+    assert log.desk.say("propose Pool the data budget from Health").ok
+    code = log.say(teams_sam, "me is sam@health.example").data["code"]
+    assert log.say(slack_sam, f"me confirm {code}").ok
+
+    agreed = log.say(slack_sam, "agree P-1")
+
+    assert agreed.ok and agreed.headline == "P-1 agreed: now D-1", agreed.headline

@@ -249,7 +249,9 @@ def test_escalation_goes_to_the_accountable_person_after_the_threshold_in_workin
     assert c1.escalated_at == utc("2026-12-30T09:00")
     digest = slack.posts[-1][1]
     c1_item = next(i for s in digest.sections for i in s.items if i.ref == "C-1")
-    assert ("Escalated", "today, to Jo") in [(f.label, f.value) for f in c1_item.fields]
+    assert ("Escalated", "today, to Jo (step 1 of 2)") in [
+        (f.label, f.value) for f in c1_item.fields
+    ]
     assert "1 escalated" in (digest.body or "")
 
     run_sweep(db, slack, utc("2026-12-31T09:00"))
@@ -270,7 +272,11 @@ def test_without_a_matching_area_the_team_lead_gets_the_escalation(db) -> None:
 
     run_sweep(db, slack, utc("2026-11-27T09:00"))  # C-3 due Fri 20th: 5 working days
     escalations = [r for r in slack.dms_to(alex) if r.data["kind"] == reminders.ESCALATION]
-    assert [r.ref for r in escalations] == ["C-3"]
+    # C-3 overdue; C-5 blocked since Wednesday 18th (7 working days; the blocked threshold is 3).
+    assert [(r.ref, r.data["ladder"]["kind"]) for r in escalations] == [
+        ("C-3", "overdue"),
+        ("C-5", "blocked"),
+    ]
     assert "You lead Rough Sleeping" in (escalations[0].body or "")
     jo = desk.person_id("jo@police.example")
     assert [r.ref for r in slack.dms_to(jo)] == ["C-1"]  # DPIA's: due 19th, 6 working days
