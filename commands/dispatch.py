@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity, summary
+from commands import identity, measures, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -45,6 +45,18 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ConfirmClaim: identity.confirm_claim,
     a.Help: h.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
+    # the shared outcome and joint measures
+    a.SetOutcome: measures.set_outcome,
+    a.ShowOutcome: measures.show_outcome,
+    a.AddMeasure: measures.add_measure,
+    a.RecordMeasureValue: measures.record_value,
+    a.ListMeasures: measures.list_measures,
+    a.EditMeasure: measures.edit_measure,
+    a.RetireMeasure: measures.retire_measure,
+    a.LinkToMeasure: measures.link_to_measure,
+    a.LogForMeasure: lambda cmd, ctx: measures.log_for_measure(
+        cmd, ctx, HANDLERS[type(cmd.record)]
+    ),
 }
 
 

@@ -183,6 +183,7 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
                         "buttons": buttons(i.buttons),
                         "highlight": i.highlight,
                         "link": i.link,
+                        "input": dataclasses.asdict(i.input) if i.input else None,
                     }
                     for i in s.items
                 ],

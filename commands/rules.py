@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from storage.models import Area, Commitment
+from storage.models import Area, Commitment, Measure
 
 OPEN_STATES = ("open", "blocked")
 CLOSED_STATES = ("done", "cancelled")
@@ -42,6 +42,12 @@ def may_change_commitment(*, actor_id: int, commitment: Commitment, actor_is_lea
     """Only the owner, the person who logged it, or a team lead may close, cancel or
     reassign someone else's commitment."""
     return actor_is_lead or actor_id in (commitment.owner_id, commitment.created_by_id)
+
+
+def may_change_measure(*, actor_id: int, measure: Measure, actor_is_lead: bool) -> bool:
+    """The same rule as for records: only the measure's owner, whoever added it, or a team
+    lead may edit or retire it."""
+    return actor_is_lead or actor_id in (measure.owner_id, measure.created_by_id)
 
 
 _LEVEL = {"low": 1, "medium": 2, "high": 3}
