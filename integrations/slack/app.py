@@ -31,13 +31,14 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from commands import actions as a
 from commands.capture import channel_today, log_command, reaction_kind, suggestion_for
-from commands.dispatch import dispatch
+from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.home import show_home
 from commands.invocation import ChannelRef, Invocation
 from commands.language import CommandError
-from commands.reply import Reply
+from commands.reply import Reply, error
 from integrations.slack import blocks as bk
 from integrations.slack.client import web_client
 from integrations.slack.notifier import SlackNotifier, TokenSource, single_token
@@ -223,6 +224,7 @@ class JoinedupSlack:
         app.action(re.compile(f"^{bk.PICK_ACTION}:"))(self.on_button)
         app.action(bk.SUGGEST_LOG_ACTION)(self.on_suggestion_taken)
         app.action(bk.SUGGEST_DISMISS_ACTION)(self.on_suggestion_dismissed)
+        app.action(bk.MEASURE_VALUE_ACTION)(self.on_measure_value)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
@@ -431,6 +433,37 @@ class JoinedupSlack:
             channel=channel_id, ts=str(container.get("message_ts")), **bk.message(reply)
         )
 
+    async def on_measure_value(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Any,
+    ) -> None:
+        """A value typed into a nudge's input block (Enter sends block_actions): the typed
+        ``RecordMeasureValue``, run as whoever typed it in the measure's team, answered in
+        the same conversation. A value that is not a number gets the reason; nothing is
+        written."""
+        await ack()
+        user_id = body["user"]["id"]
+        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        try:
+            entry = bk.read_measure_value(action)
+        except CommandError as exc:
+            await respond(replace_original=False, **bk.message(error(exc.message, usage=exc.usage)))
+            return
+        except ValueError:
+            log.warning("Slack: a measure value input with a block id not ours: %r", action)
+            return
+        invocation = await self._invocation(
+            client, team_id=team_id, user_id=user_id, text="", channel_id=None, team=entry.team_id
+        )
+        key = f"{user_id}:{action.get('action_id')}:{action.get('action_ts')}"
+        reply = await self._run(invocation, ("slack-action", key), command=entry.command)
+        if reply is not None:
+            await respond(replace_original=False, **bk.message(reply))
+
     async def on_suggestion_taken(
         self,
         ack: Any,
@@ -602,16 +635,26 @@ class JoinedupSlack:
             source_link=source_link,
         )
 
-    async def _run(self, invocation: Invocation, once: tuple[str, str] | None) -> Reply | None:
-        """Dispatch in a worker thread; None when ``once`` (source, key) was handled before."""
+    async def _run(
+        self,
+        invocation: Invocation,
+        once: tuple[str, str] | None,
+        *,
+        command: a.Command | None = None,
+    ) -> Reply | None:
+        """Dispatch in a worker thread; None when ``once`` (source, key) was handled before.
+        With ``command`` (a form's typed command), run it instead of parsing the text."""
+
+        def go(uow: Callable[[], UnitOfWork]) -> Reply:
+            if command is not None:
+                return run(command, invocation, uow)
+            return dispatch(invocation, uow)
 
         def work() -> Reply | None:
             if once is None:
-                return dispatch(invocation, self.db.uow)
+                return go(self.db.uow)
             seen: list[bool] = []
-            reply = dispatch(
-                invocation, lambda: _ClaimingUnitOfWork(self.db, once[0], once[1], seen)
-            )
+            reply = go(lambda: _ClaimingUnitOfWork(self.db, once[0], once[1], seen))
             return None if seen else reply
 
         reply = await asyncio.to_thread(work)
