@@ -380,11 +380,15 @@ def outcome_section(report: OutcomeReport) -> Section:
 # --- lookups -----------------------------------------------------------------------------------
 
 
-def _measure(ctx: Context, number: int, *, active: bool = False) -> Measure:
+def _measure(ctx: Context, number: int, *, active: bool = False, lock: bool = False) -> Measure:
+    """The team's ``M-<number>``; ``lock`` holds its row until commit (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers), so two values given at once for the same
+    period queue up and the second replaces the first instead of failing on the unique key."""
     team = ctx.require_team()
-    found = ctx.session.scalars(
-        select(Measure).where(Measure.team_id == team.id, Measure.number == number)
-    ).first()
+    query = select(Measure).where(Measure.team_id == team.id, Measure.number == number)
+    if lock:
+        query = query.with_for_update(of=Measure)
+    found = ctx.session.scalars(query).first()
     if found is None:
         raise CommandError(f"There is no M-{number} in {team.name}; `measures` lists them.")
     if active and found.status != "active":
@@ -549,7 +553,7 @@ def value_from_form(*, measure: int | str, period: str, value: str) -> a.RecordM
 def record_value(cmd: a.RecordMeasureValue, ctx: Context) -> Reply:
     team = ctx.require_team()
     usage = usage_line("measure")
-    measure = _measure(ctx, cmd.number, active=True)
+    measure = _measure(ctx, cmd.number, active=True, lock=True)
     if cmd.period is None:
         period = current_period(ctx.now, team.timezone, measure.frequency)
     else:

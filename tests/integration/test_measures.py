@@ -429,3 +429,67 @@ def test_a_non_number_submitted_from_the_input_is_refused_and_nothing_is_written
         value_from_form(measure=1, period="2026-11", value="about 60")
     assert '"about 60" is not a number' in refused.value.message
     assert slack_desk.count(MeasureValue) == 0
+
+
+def test_values_given_at_once_for_the_same_period_leave_one_value_and_no_error(
+    desk: Desk,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ok(desk, ROUGH)
+    desk.person_id(SAM)  # both people exist before the race
+
+    def give(i: int):  # type: ignore[no-untyped-def]
+        return desk.say(f"measure M-1 {50 + i} for 2026-10", as_=(LEAD, SAM)[i % 2])
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(give, range(12)))
+
+    assert [r.headline for r in replies if not r.ok] == []
+    [value] = desk.rows(MeasureValue)
+    assert value.period == "2026-10" and 50 <= value.value <= 61
+    recorded = desk.count(AuditEvent, AuditEvent.action == "measure.value_recorded")
+    replaced = desk.count(AuditEvent, AuditEvent.action == "measure.value_replaced")
+    assert (recorded, replaced) == (1, 11)
+
+
+def test_a_team_made_before_the_migration_numbers_its_measures_from_m_1(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO teams (id, name, key, timezone, reminder_time, escalation_days, "
+                "summary_weekday, summary_time, suggestions_enabled, decision_reaction, "
+                "commitment_reaction, created_at) VALUES (1, 'Old Team', 'old team', "
+                "'Europe/London', '09:00', 3, 5, '16:00', 1, 'pushpin', "
+                "'ballot_box_with_check', '2026-01-01 00:00:00')"
+            )
+        )
+        for kind in ("D", "C", "R"):
+            conn.execute(
+                text("INSERT INTO counters (team_id, kind, last_number) VALUES (1, :k, 4)"),
+                {"k": kind},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO channel_links (team_id, platform, tenant, channel_id, created_at) "
+                "VALUES (1, 'console', 'T1', 'C-OLD', '2026-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    engine.dispose()
+
+    db = Database(url)
+    try:
+        old = Desk(db, utc("2026-11-18T10:00"), team=None, channel_id="C-OLD")
+        assert ok(old, "measure add Move-ons target 30").ref == "M-1"
+        assert ok(old, "decision Keep going").ref == "D-5"
+    finally:
+        db.dispose()
