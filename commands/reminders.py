@@ -8,10 +8,11 @@ Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
   due-today commitments, merged across all their teams, with Done / Snooze /
   Reassign buttons. At most one per person per day (kind ``owner_nudge``,
   subject ``person:<id>``), so a second team's reminder time the same day adds
-  nothing;
+  nothing. The same nudge asks for the measure values whose period has ended
+  without one (``commands.measures.value_requests``), each with an input;
 - one **digest** per linked Slack or Teams channel: overdue commitments grouped
   by department and owner, what is due this week, blocked items with their
-  reasons; escalated items are marked;
+  reasons; escalated items are marked; measure values two working days late;
 - one **escalation** per commitment overdue by more than the team's threshold in
   working days, sent once (``escalated_at`` is set) to the accountable person
   of its area (see ``matching_area``) or else the team lead.
@@ -331,7 +332,8 @@ def plan_sweep(
     team_name: str | None = None,
     include_swept: bool = False,
 ) -> Plan:
-    """What should go out at ``now``; reads only, in at most nine batched statements.
+    """What should go out at ``now``; reads only, in at most eleven batched statements
+    (nine for commitments, two for the measure values to ask for).
 
     Teams already swept today are left out (in ``already_swept``) unless
     ``include_swept`` (a dry run shows everything, marked with what was sent).
@@ -583,11 +585,21 @@ def _plan_nudges(
                 reply=Reply(
                     headline=f"Good morning {owner.display_name}: "
                     f"{' and '.join(parts)} on your list",
-                    body="Mark them done, snooze them, or hand them to someone else."
-                    if entries
-                    else "Give each value below.",
+                    body=" ".join(
+                        (
+                            ["Mark them done, snooze them, or hand them to someone else."]
+                            if entries
+                            else []
+                        )
+                        + (["Give each value below."] if values else [])
+                    ),
                     sections=tuple(sections),
-                    data={"kind": NUDGE, "person_id": owner_id, "commitments": list(refs)},
+                    data={
+                        "kind": NUDGE,
+                        "person_id": owner_id,
+                        "commitments": list(refs[: len(entries)]),
+                        "measures": list(refs[len(entries) :]),
+                    },
                 ),
                 target={"person_id": owner_id, "platforms": _platforms(teams, links_by_team)},
                 expires_at=end_of_local_day(nudge_day, owner.timezone or first_team.timezone),

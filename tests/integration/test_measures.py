@@ -418,6 +418,7 @@ def test_a_value_request_rides_in_the_owners_one_nudge_with_their_commitments(
     assert refs(nudge) == ["C-1", "M-1"]
     assert [s.title for s in nudge.sections] == ["Overdue", "Values to give"]
     assert "1 overdue and 1 measure value to give" in nudge.headline
+    assert (nudge.data["commitments"], nudge.data["measures"]) == (["C-1"], ["M-1 2026-11"])
 
 
 def test_a_non_number_submitted_from_the_input_is_refused_and_nothing_is_written(
