@@ -903,17 +903,26 @@ def value_requests(
 ) -> list[ValueRequest]:
     """The values to ask for on each team's ``today``: for every active measure, its most
     recent ended period (one that ended on or after the measure was added) when it has
-    no value. Two queries whatever the number of teams."""
+    no value. At most three queries whatever the number of teams: the measures' columns
+    (plain rows, no ORM objects), the values of the periods asked about, and the owners of
+    the measures actually asked for."""
     today_of = {team.id: (team, today) for team, today in teams}
     if not today_of:
         return []
-    measures = list(
-        session.scalars(
-            select(Measure)
-            .where(Measure.team_id.in_(list(today_of)), Measure.status == "active")
-            .order_by(Measure.team_id, Measure.number)
-        ).unique()
-    )
+    measures = session.execute(
+        select(
+            Measure.id,
+            Measure.team_id,
+            Measure.number,
+            Measure.name,
+            Measure.unit,
+            Measure.frequency,
+            Measure.start_date,
+            Measure.owner_id,
+        )
+        .where(Measure.team_id.in_(list(today_of)), Measure.status == "active")
+        .order_by(Measure.team_id, Measure.number)
+    ).all()
     wanted: dict[int, Period] = {}
     for m in measures:
         period = last_ended(today_of[m.team_id][1], m.frequency)
@@ -921,25 +930,43 @@ def value_requests(
             wanted[m.id] = period
     if not wanted:
         return []
+    # Only the values of the periods asked about (a handful of labels), not every value.
     given = {
         (measure_id, label)
         for measure_id, label in session.execute(
             select(MeasureValue.measure_id, MeasureValue.period).where(
-                MeasureValue.measure_id.in_(list(wanted))
+                MeasureValue.measure_id.in_(list(wanted)),
+                MeasureValue.period.in_({p.label for p in wanted.values()}),
             )
         )
     }
+    lateness: dict[tuple[dt.date, dt.date, str | None], int] = {}
+
+    def working_days_late(period: Period, today: dt.date, calendar: str | None) -> int:
+        key = (period.end, today, calendar)
+        if key not in lateness:
+            due = _due_day(period, calendar, is_working_day)
+            late, d = 0, due + dt.timedelta(days=1)
+            while d <= today:
+                late += is_working_day(d, calendar)
+                d += dt.timedelta(days=1)
+            lateness[key] = late
+        return lateness[key]
+
+    asked = [m for m in measures if m.id in wanted and (m.id, wanted[m.id].label) not in given]
+    if not asked:
+        return []
+    owners = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_({m.owner_id for m in asked}))
+        ).unique()
+    }
     out = []
-    for m in measures:
-        if m.id not in wanted or (m.id, wanted[m.id].label) in given:
-            continue
+    for m in asked:
         period = wanted[m.id]
         team, today = today_of[m.team_id]
-        due = _due_day(period, team.holidays, is_working_day)
-        late, d = 0, due + dt.timedelta(days=1)
-        while d <= today:
-            late += is_working_day(d, team.holidays)
-            d += dt.timedelta(days=1)
+        late = working_days_late(period, today, team.holidays)
         out.append(
             ValueRequest(
                 team=team,
@@ -948,7 +975,7 @@ def value_requests(
                 number=m.number,
                 name=m.name,
                 unit=m.unit,
-                owner=m.owner,
+                owner=owners[m.owner_id],
                 period=period,
                 working_days_late=late,
             )

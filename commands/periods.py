@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 FREQUENCIES = ("week", "month", "quarter")
@@ -116,6 +117,7 @@ def current_period(now: dt.datetime, timezone: str, frequency: str) -> Period:
     return period_of(local_date(now, timezone), frequency)
 
 
+@lru_cache(maxsize=1024)
 def last_ended(today: dt.date, frequency: str) -> Period:
     """The most recent period that ended before ``today``."""
     return period_of(today, frequency).previous()

@@ -332,8 +332,8 @@ def plan_sweep(
     team_name: str | None = None,
     include_swept: bool = False,
 ) -> Plan:
-    """What should go out at ``now``; reads only, in at most eleven batched statements
-    (nine for commitments, two for the measure values to ask for).
+    """What should go out at ``now``; reads only, in at most twelve batched statements
+    (nine for commitments, three for the measure values to ask for).
 
     Teams already swept today are left out (in ``already_swept``) unless
     ``include_swept`` (a dry run shows everything, marked with what was sent).
