@@ -253,7 +253,16 @@ class MeasureView:
             "latest_period": latest.period if latest else None,
             "trend": self.trend,
             "status": self.status,
-            "values": [{"period": v.period, "value": v.value} for v in self.values],
+            # Every value with the target line at its period's end: what a chart draws.
+            "values": [
+                {
+                    "period": v.period,
+                    "period_end": v.period_end.isoformat(),
+                    "value": v.value,
+                    "target_line": v.expected,
+                }
+                for v in self.values
+            ],
         }
 
 

@@ -157,6 +157,12 @@ def test_measures_lists_latest_target_trend_and_status(desk: Desk) -> None:
     # The line from 64 (18 Nov 2026) to 20 (18 Nov 2027) expects 64 - 44 * 12/365 = 62.55 on
     # 30 Nov; 63 is 0.45 behind, within the amber band of 4.4.
     assert rough["status"] == "amber"
+    assert rough["values"][0] == {
+        "period": "2026-10",
+        "period_end": "2026-10-31",
+        "value": 60.0,
+        "target_line": 64.0,  # October ended before the line started: the baseline
+    }
     assert discharges["status"] == "red" and discharges["trend"] is None
     first = reply.sections[0].items[0]
     assert ("Trend", "worse (from 60 people)") in [(f.label, f.value) for f in first.fields]
