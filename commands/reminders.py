@@ -464,11 +464,15 @@ def _plan_sweep(
     escalating = {e.commitment_id: e.to for e in escalations}
 
     asks = _measure_values_asked(session, all_teams, due, now)
+    asks_by_team: dict[int, list[measures.ValueRequest]] = defaultdict(list)
+    for requests in asks.values():
+        for request in requests:
+            asks_by_team[request.team.id].append(request)
     plan.outgoing.extend(_plan_nudges(nudge_items, due, links_by_team, now, items, asks))
     for td in plan.teams:
         for link in links_by_team.get(td.team.id, []):
             digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
-            digest = _with_late_values(digest, td, link, asks)
+            digest = _with_late_values(digest, td, link, asks_by_team.get(td.team.id, []))
             if digest is not None:
                 plan.outgoing.append(digest)
     plan.outgoing.extend(escalations)
@@ -627,13 +631,11 @@ def _with_late_values(
     digest: Outgoing | None,
     td: TeamDue,
     link: ChannelLink,
-    asks: Mapping[int, list[measures.ValueRequest]],
+    asks: Sequence[measures.ValueRequest],
 ) -> Outgoing | None:
-    """The channel digest with the team's measure values two working days late or more
-    (a digest of just those when no commitment needs one)."""
-    late = measures.late_values_section(
-        [r for rs in asks.values() for r in rs if r.team.id == td.team.id]
-    )
+    """The channel digest with the team's measure values (``asks``, the team's own) two
+    working days late or more (a digest of just those when no commitment needs one)."""
+    late = measures.late_values_section(asks)
     if late is None:
         return digest
     refs = tuple(i.ref for i in late.items if i.ref)
