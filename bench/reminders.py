@@ -14,7 +14,11 @@ On SQLite (a temporary file) always; on PostgreSQL when
 ``JOINEDUP_BENCH_DATABASE_URL`` is set or one answers at 127.0.0.1:5432/test,
 in a throwaway schema dropped afterwards. Seeding uses bulk inserts.
 
-    python bench/reminders.py [--teams 1000] [--small 100]
+Each team also has ``--measures`` joint measures (default 3: monthly, weekly,
+quarterly, a year of values, last month's missing), so each nudge asks for the
+values due; ``--measures 0`` gives the plan without them, for comparison.
+
+    python bench/reminders.py [--teams 1000] [--small 100] [--measures 3]
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from storage.models import (  # noqa: E402
     Counter,
     Department,
     LadderStep,
+    Measure,
+    MeasureValue,
     Person,
     Team,
     TeamMember,
@@ -59,6 +65,7 @@ TODAY = NOW.date()
 PER_TEAM = 100
 OWNERS_PER_TEAM = 5
 DEPARTMENTS = ["Housing", "Health", "Police", "Council", "DLUHC"]
+MEASURES = 3
 
 
 def seed(db: Database, teams: int) -> int:
@@ -215,8 +222,67 @@ def seed(db: Database, teams: int) -> int:
         ]
         for start in range(0, len(steps), 10_000):
             s.execute(insert(LadderStep), steps[start : start + 10_000])
+        seed_measures(s, teams, rnd)
         uow.commit()
     return len(rows)
+
+
+def seed_measures(s: Any, teams: int, rnd: random.Random) -> None:
+    """``MEASURES`` measures a team, cycling monthly, weekly, quarterly, each with a year of
+    values except the last ended month's (so the monthly ones are asked for)."""
+    from commands.periods import period_of
+
+    if MEASURES == 0:
+        return
+    frequencies = ("month", "week", "quarter")
+    start = dt.date(2025, 11, 1)
+    measures, values = [], []
+    mid = 0
+    for t in range(1, teams + 1):
+        for k in range(MEASURES):
+            mid += 1
+            frequency = frequencies[k % 3]
+            measures.append(
+                {
+                    "id": mid,
+                    "team_id": t,
+                    "number": k + 1,
+                    "name": f"Measure {k + 1}",
+                    "baseline": 100.0,
+                    "target": 40.0,
+                    "target_date": dt.date(2027, 11, 1),
+                    "owner_id": (t - 1) * OWNERS_PER_TEAM + k % OWNERS_PER_TEAM + 1,
+                    "department_id": k % OWNERS_PER_TEAM + 1,
+                    "created_by_id": (t - 1) * OWNERS_PER_TEAM + 1,
+                    "frequency": frequency,
+                    "lower_is_better": True,
+                    "status": "active",
+                    "start_date": start,
+                    "created_at": dt.datetime(2025, 11, 1, tzinfo=dt.UTC),
+                }
+            )
+            period = period_of(start, frequency)
+            last = period_of(TODAY, frequency).previous()
+            while period < last or (period == last and frequency != "month"):
+                values.append(
+                    {
+                        "measure_id": mid,
+                        "period": period.label,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        "value": 100.0 - rnd.random() * 30,
+                        "recorded_by_id": (t - 1) * OWNERS_PER_TEAM + 1,
+                        "recorded_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                    }
+                )
+                period = period.next()
+    s.execute(
+        insert(Counter),
+        [{"team_id": t, "kind": "M", "last_number": MEASURES} for t in range(1, teams + 1)],
+    )
+    s.execute(insert(Measure), measures)
+    for i in range(0, len(values), 10_000):
+        s.execute(insert(MeasureValue), values[i : i + 10_000])
 
 
 @contextmanager
@@ -253,6 +319,9 @@ def measure(db: Database, teams: int) -> dict[str, Any]:
         kinds: dict[str, int] = {}
         for o in plan.outgoing:
             kinds[o.kind] = kinds.get(o.kind, 0) + 1
+            asked = sum(1 for r in o.refs if r.startswith("M-")) if o.kind == "owner_nudge" else 0
+            if asked:
+                kinds["measure values asked"] = kinds.get("measure values asked", 0) + asked
     del plan, won
     gc.collect()  # the first sweep's garbage, so that it is not timed as the next tick's
     with counting(db) as statements, db.uow() as uow:  # the next tick, 30 s later
@@ -278,7 +347,8 @@ def measure(db: Database, teams: int) -> dict[str, Any]:
 def report(backend: str, r: dict[str, Any]) -> None:
     kinds = ", ".join(f"{v} {k}" for k, v in sorted(r["kinds"].items()))
     print(
-        f"{backend:<10} {r['teams']:>5} teams x {PER_TEAM} = {r['commitments']:>6} commitments: "
+        f"{backend:<10} {r['teams']:>5} teams x {PER_TEAM} = {r['commitments']:>6} commitments, "
+        f"{MEASURES} measures each: "
         f"plan {r['plan_s']:.2f} s in {r['plan_statements']} SQL statements; "
         f"claim {r['claim_s']:.2f} s in {r['claim_statements']} statements ({kinds}); "
         f"next tick {r['next_s'] * 1000:.0f} ms in {r['next_statements']} statements; "
@@ -326,7 +396,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--measures", type=int, default=MEASURES)
     args = parser.parse_args()
+    globals()["MEASURES"] = args.measures
     backends: list[tuple[str, Any]] = [("sqlite", on_sqlite)]
     url = pg_url()
     if url:

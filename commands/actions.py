@@ -265,6 +265,96 @@ class SetEscalationThreshold:
     days: int
 
 
+# --- shared outcome and joint measures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetOutcome:
+    """``outcome <text>``: set or reword the team's shared outcome."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowOutcome:
+    """``outcome``: the outcome with its measures."""
+
+
+@dataclass(frozen=True)
+class AddMeasure:
+    """``measure add <name> target <n> [baseline <n>] [unit <u>] [by <when>] [owner <o>]
+    [every week|month|quarter] [lower is better]``. ``when`` and ``owner`` stay as typed."""
+
+    name: str
+    target: float
+    baseline: float | None = None
+    unit: str | None = None
+    when: str | None = None
+    owner: str | None = None
+    frequency: str = "month"
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class RecordMeasureValue:
+    """``measure M-n <value> [for <period>] [note]``; also what a nudge's input submits.
+    ``period`` stays as typed (None: the current period)."""
+
+    number: int
+    value: float
+    period: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ListMeasures:
+    """``measures``."""
+
+
+@dataclass(frozen=True)
+class EditMeasure:
+    """``measure edit M-n target|baseline|by|owner|every <value>``; ``value`` as typed."""
+
+    number: int
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RetireMeasure:
+    number: int
+
+
+@dataclass(frozen=True)
+class LinkToMeasure:
+    """``link C-7 M-2``: a decision, commitment or risk serves a measure."""
+
+    kind: str
+    record: int
+    measure: int
+
+
+@dataclass(frozen=True)
+class LogForMeasure:
+    """``decision|commit|risk … for M-2``: log the record, then link it to the measure."""
+
+    record: LogDecision | LogCommitment | LogRisk
+    measure: int
+
+
+MeasureCommand = (
+    SetOutcome
+    | ShowOutcome
+    | AddMeasure
+    | RecordMeasureValue
+    | ListMeasures
+    | EditMeasure
+    | RetireMeasure
+    | LinkToMeasure
+    | LogForMeasure
+)
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -308,4 +398,5 @@ Command = (
     | SetSro
     | SetEscalationThreshold
     | RateRisk
+    | MeasureCommand
 )

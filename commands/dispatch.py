@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands import handlers as h
-from commands import identity, proposals, scope, summary
+from commands import identity, measures, proposals, scope, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -72,6 +72,18 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.SetLadder: proposals.set_ladder,
     a.SetSro: proposals.set_sro,
     a.SetEscalationThreshold: proposals.set_threshold,
+    # the shared outcome and joint measures
+    a.SetOutcome: measures.set_outcome,
+    a.ShowOutcome: measures.show_outcome,
+    a.AddMeasure: measures.add_measure,
+    a.RecordMeasureValue: measures.record_value,
+    a.ListMeasures: measures.list_measures,
+    a.EditMeasure: measures.edit_measure,
+    a.RetireMeasure: measures.retire_measure,
+    a.LinkToMeasure: measures.link_to_measure,
+    a.LogForMeasure: lambda cmd, ctx: measures.log_for_measure(
+        cmd, ctx, HANDLERS[type(cmd.record)]
+    ),
 }
 
 # Commands that only read. They take no claim, join nobody to a team and write nothing

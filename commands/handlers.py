@@ -15,6 +15,7 @@ import holidays as holiday_calendars
 from sqlalchemy import func, or_, select
 
 from commands import actions as a
+from commands import measures
 from commands.context import Context
 from commands.language import CommandError, brief, help_reply_lines, need_text, usage_line
 from commands.presenting import (
@@ -439,6 +440,8 @@ def snooze(cmd: a.Snooze, ctx: Context) -> Reply:
 
 
 def show(cmd: a.Show, ctx: Context) -> Reply:
+    if cmd.kind == "M":
+        return measures.show_measure(cmd.number, ctx)
     if cmd.kind == "C":
         c = _commitment(ctx, cmd.number)
         reply = _commitment_reply(ctx, c, f"C-{c.number}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from commands import actions as a
 from commands.dates import split_trailing_date
+from commands.periods import looks_like_period
 
 MAX_TEXT = 4000
 
@@ -51,7 +52,7 @@ USAGES: tuple[Usage, ...] = (
     Usage("reassign", "reassign <C-n> <owner>", "Give a commitment to someone else."),
     Usage("due", "due <C-n> <when>", "Change a commitment's due date."),
     Usage("snooze", "snooze <C-n> until <when>", "Pause reminders for a commitment until a date."),
-    Usage("show", "show <D-n|C-n|R-n>", "Show one record."),
+    Usage("show", "show <D-n|C-n|R-n|M-n>", "Show one record."),
     Usage(
         "who owns",
         "who owns <topic>",
@@ -175,6 +176,54 @@ _PROPOSAL_USAGES: tuple[Usage, ...] = (
     ),
 )
 USAGES = (*USAGES, *_PROPOSAL_USAGES)
+# --- shared outcome and joint measures: usages -------------------------------------------------
+
+MEASURE_USAGES: tuple[Usage, ...] = (
+    Usage(
+        "outcome",
+        "outcome [<text>]",
+        "Set or reword the team's shared outcome (leads); alone, show it with its measures.",
+        example="outcome Fewer people sleeping rough in the city",
+    ),
+    Usage(
+        "measure add",
+        "measure add <name> target <number> [baseline <number>] [unit <unit>] [by <when>] "
+        "[owner <owner>] [every week|month|quarter] [lower is better]",
+        "Add a joint measure (M-n) of the outcome; its department is its owner's.",
+        example="measure add People sleeping rough target 20 baseline 64 unit people "
+        "by 2027-03-31 every month lower is better",
+    ),
+    Usage(
+        "measure",
+        "measure <M-n> <number> [for <period>] [note]",
+        "Record a value (this period unless one is given: 2026-11, 2026-W48, 2026-Q4); "
+        "a second value for a period replaces the first.",
+        example="measure M-1 58 for 2026-11 street count",
+    ),
+    Usage(
+        "measures",
+        "measures",
+        "Every measure with its latest value, target, trend and red/amber/green status.",
+    ),
+    Usage(
+        "measure edit",
+        "measure edit <M-n> target|baseline|by|owner|every <value>",
+        "Change a measure (its owner, whoever added it, or a lead).",
+    ),
+    Usage(
+        "measure retire",
+        "measure retire <M-n>",
+        "Retire a measure (it stays in the log; its owner, whoever added it, or a lead).",
+    ),
+    Usage(
+        "link",
+        "link <C-n|D-n|R-n> <M-n>",
+        "Say that a commitment, decision or risk serves a measure "
+        "(or add `for M-n` when logging it).",
+        example="link C-7 M-2",
+    ),
+)
+USAGES = USAGES + MEASURE_USAGES
 
 _BY_VERB = {u.verb: u for u in USAGES}
 
@@ -192,7 +241,7 @@ class CommandError(Exception):
         self.usage = usage
 
 
-_REF = re.compile(r"^(?:#)?([dcr])-?(\d{1,9})$", re.IGNORECASE)
+_REF = re.compile(r"^(?:#)?([dcrm])-?(\d{1,9})$", re.IGNORECASE)
 ROLES = ("responsible", "accountable", "consulted", "informed")
 _ROLE_ALIASES = {"r": "responsible", "a": "accountable", "c": "consulted", "i": "informed"}
 LEVELS = ("low", "medium", "high")
@@ -203,7 +252,7 @@ def parse_ref(token: str, kind: str, verb: str) -> int:
     """``C-12`` (also ``c12``, ``#C-12``) -> 12, or a CommandError naming what was expected."""
     match = _REF.match(token.strip())
     if not match or match.group(1).upper() != kind:
-        label = {"D": "decision", "C": "commitment", "R": "risk"}[kind]
+        label = {"D": "decision", "C": "commitment", "R": "risk", "M": "measure"}[kind]
         raise CommandError(
             f'"{token}" is not a {label} id; {label} ids look like {kind}-12.',
             usage=usage_line(verb),
@@ -276,6 +325,9 @@ def parse(text: str) -> a.Command:
     proposal_command = _parse_proposals(verb, words, rest)
     if proposal_command is not None:
         return proposal_command
+    measure_command = _measure_command(verb, rest, words)
+    if measure_command is not None:
+        return measure_command
 
     if verb in ("decision", "decide", "decided"):
         if words and words[0].lower() == "supersede":
@@ -327,7 +379,8 @@ def parse(text: str) -> a.Command:
         m = _REF.match(words[0])
         if not m:
             raise CommandError(
-                f'"{words[0]}" is not a record id like D-3, C-12 or R-1.', usage=usage_line("show")
+                f'"{words[0]}" is not a record id like D-3, C-12, R-1 or M-2.',
+                usage=usage_line("show"),
             )
         return a.Show(kind=m.group(1).upper(), number=int(m.group(2)))
     if verb == "who":
@@ -412,7 +465,7 @@ def _rate_risk(words: list[str]) -> a.RateRisk:
 
 def _ref_arg(words: list[str], kind: str, verb: str) -> int:
     if not words:
-        label = {"D": "decision", "C": "commitment", "R": "risk"}[kind]
+        label = {"D": "decision", "C": "commitment", "R": "risk", "M": "measure"}[kind]
         raise CommandError(f"Which {label}? Give its id, like {kind}-12.", usage=usage_line(verb))
     return parse_ref(words[0], kind, verb)
 
@@ -713,3 +766,219 @@ def help_reply_lines(topic: str | None) -> tuple[str, list[Usage]]:
     if not matches:
         raise CommandError(f'There is no command "{topic}".', usage=usage_line("help"))
     return f"Help: {topic}", matches
+
+
+# --- shared outcome and joint measures: parsing --------------------------------------------------
+
+# "… for M-2" at the very end of a new decision, commitment or risk. Only "for M-<digits>" as
+# the last words is a measure link: "list open for @sam" and "commit me Book it for Sam" are not.
+_FOR_MEASURE = re.compile(r"\s+for\s+#?M-?(\d{1,9})\s*[.!]?\s*$", re.IGNORECASE)
+_LOGGING_VERBS = ("decision", "decide", "decided", "commit", "action", "commitment", "risk")
+_NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[-+]?\.\d+$")
+MEASURE_FIELDS = ("target", "baseline", "by", "owner", "every")
+_MEASURE_KEYWORDS = ("target", "baseline", "unit", "by", "owner", "every", "lower", "higher")
+_FREQUENCY_WORDS = {
+    "week": "week",
+    "weekly": "week",
+    "month": "month",
+    "monthly": "month",
+    "quarter": "quarter",
+    "quarterly": "quarter",
+}
+
+
+def parse_number(token: str, what: str, verb: str) -> float:
+    """``58``, ``-3``, ``12.5``, ``1,200`` -> a float; anything else is a CommandError
+    that names the token (``nan`` and ``inf``, which ``float`` would take, are refused)."""
+    if not _NUMBER.match(token.strip()):
+        raise CommandError(
+            f'{what} "{token}" is not a number; write it like 58, 12.5 or 1,200.',
+            usage=usage_line(verb),
+        )
+    return float(token.replace(",", ""))
+
+
+def _frequency(word: str, verb: str) -> str:
+    found = _FREQUENCY_WORDS.get(word.lower())
+    if found is None:
+        raise CommandError(
+            f'"every {word}" is not a reporting period; say every week, month or quarter.',
+            usage=usage_line(verb),
+        )
+    return found
+
+
+def _measure_command(verb: str, rest: str, words: list[str]) -> a.Command | None:
+    """The outcome and measure commands, and ``… for M-n`` on a new record; None for any
+    other command."""
+    if verb in _LOGGING_VERBS:
+        tail = _FOR_MEASURE.search(rest)
+        if tail is None:
+            return None
+        inner = parse(f"{verb} {rest[: tail.start()]}")
+        if not isinstance(inner, a.LogDecision | a.LogCommitment | a.LogRisk):
+            raise CommandError(
+                f"Only a new decision, commitment or risk can be logged for M-{tail.group(1)}; "
+                "to link an existing one, use `link`.",
+                usage=usage_line("link"),
+            )
+        return a.LogForMeasure(record=inner, measure=int(tail.group(1)))
+    if verb == "outcome":
+        if not rest:
+            return a.ShowOutcome()
+        return a.SetOutcome(text=_need(rest, "The outcome", "outcome"))
+    if verb == "measures" or (verb == "measure" and words and words[0].lower() == "list"):
+        if verb == "measures" and words:
+            raise CommandError("`measures` takes nothing after it.", usage=usage_line("measures"))
+        return a.ListMeasures()
+    if verb == "link":
+        if len(words) != 2:
+            raise CommandError("Which record, and which measure?", usage=usage_line("link"))
+        m = _REF.match(words[0])
+        if not m or m.group(1).upper() == "M":
+            raise CommandError(
+                f'"{words[0]}" is not a commitment, decision or risk id like C-7.',
+                usage=usage_line("link"),
+            )
+        return a.LinkToMeasure(
+            kind=m.group(1).upper(),
+            record=int(m.group(2)),
+            measure=parse_ref(words[1], "M", "link"),
+        )
+    if verb != "measure":
+        return None
+    if not words:
+        raise CommandError(
+            "Say `measure add …` to add one, or `measure M-1 <value>` to record a value.",
+            usage=usage_line("measure"),
+        )
+    sub = words[0].lower()
+    if sub == "add":
+        return _measure_add(rest[len(words[0]) :].strip())
+    if sub == "edit":
+        return _measure_edit(words[1:])
+    if sub == "retire":
+        if len(words) != 2:
+            raise CommandError("Which measure?", usage=usage_line("measure retire"))
+        return a.RetireMeasure(number=parse_ref(words[1], "M", "measure retire"))
+    return _measure_value(words)
+
+
+def _measure_add(text: str) -> a.AddMeasure:
+    verb = "measure add"
+    split = re.search(r"(?:^|\s)target(?:\s+|$)", text, re.IGNORECASE)
+    if split is None:
+        raise CommandError(
+            "Give the measure a target: `measure add <name> target <number>`.",
+            usage=usage_line(verb),
+        )
+    name = _need(text[: split.start()], "The measure's name", verb)
+    words = text[split.start() :].split()
+    options: dict[str, str] = {}
+    lower_is_better = False
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word in ("lower", "higher"):
+            if [w.lower() for w in words[i + 1 : i + 3]] != ["is", "better"]:
+                raise CommandError(f'Say "{word} is better".', usage=usage_line(verb))
+            lower_is_better = word == "lower"
+            i += 3
+            continue
+        if word not in _MEASURE_KEYWORDS:
+            raise CommandError(
+                f'I can\'t read "{words[i]}" here; after the name come target, baseline, unit, '
+                "by, owner, every and lower is better.",
+                usage=usage_line(verb),
+            )
+        if word in options:
+            raise CommandError(f'"{word}" is given twice.', usage=usage_line(verb))
+        # "by" takes every word up to the next option (dates have spaces: "31 Mar 2027");
+        # every other option takes one word.
+        j = min(i + 2, len(words))
+        if word == "by":
+            j = i + 1
+            while j < len(words) and words[j].lower() not in _MEASURE_KEYWORDS:
+                j += 1
+        value = " ".join(words[i + 1 : j])
+        if not value:
+            raise CommandError(f'"{word}" needs a value.', usage=usage_line(verb))
+        options[word] = value
+        i = j
+    target = parse_number(options["target"], "The target", verb)
+    baseline = (
+        parse_number(options["baseline"], "The baseline", verb) if "baseline" in options else None
+    )
+    if baseline is not None and baseline == target:
+        raise CommandError(
+            f"The target equals the baseline ({options['target']}); a measure needs somewhere "
+            "to go. Give a different target or baseline.",
+            usage=usage_line(verb),
+        )
+    unit = options.get("unit")
+    if unit is not None and len(unit) > 40:
+        raise CommandError("A unit can be at most 40 characters.", usage=usage_line(verb))
+    return a.AddMeasure(
+        name=name,
+        target=target,
+        baseline=baseline,
+        unit=unit,
+        when=options.get("by"),
+        owner=_owner(options["owner"], verb) if "owner" in options else None,
+        frequency=_frequency(options["every"], verb) if "every" in options else "month",
+        lower_is_better=lower_is_better,
+    )
+
+
+def _measure_value(words: list[str]) -> a.RecordMeasureValue:
+    verb = "measure"
+    if not _REF.match(words[0]):
+        raise CommandError(
+            f'"{words[0]}" is not a measure id like M-2, nor add, edit or retire.',
+            usage=usage_line(verb),
+        )
+    number = parse_ref(words[0], "M", verb)
+    if len(words) < 2:
+        raise CommandError(f"What is M-{number}'s value?", usage=usage_line(verb))
+    value = parse_number(words[1], "The value", verb)
+    period = None
+    rest = words[2:]
+    if rest and rest[0].lower() == "for":
+        if len(rest) < 2:
+            raise CommandError("For which period?", usage=usage_line(verb))
+        period = rest[1]
+        if not looks_like_period(period):
+            raise CommandError(
+                f'"{period}" is not a period; write a month like 2026-11, a week like 2026-W48 '
+                "or a quarter like 2026-Q4.",
+                usage=usage_line(verb),
+            )
+        rest = rest[2:]
+    note = " ".join(rest).strip()
+    if len(note) > MAX_TEXT:
+        raise CommandError(
+            f"That note is {len(note):,} characters; the limit is {MAX_TEXT:,}.",
+            usage=usage_line(verb),
+        )
+    return a.RecordMeasureValue(number=number, value=value, period=period, note=note or None)
+
+
+def _measure_edit(words: list[str]) -> a.EditMeasure:
+    verb = "measure edit"
+    if len(words) < 3:
+        raise CommandError("Which measure, what to change, and to what?", usage=usage_line(verb))
+    number = parse_ref(words[0], "M", verb)
+    field = words[1].lower()
+    if field not in MEASURE_FIELDS:
+        raise CommandError(
+            f'I can\'t change "{words[1]}"; change target, baseline, by, owner or every.',
+            usage=usage_line(verb),
+        )
+    value = " ".join(words[2:])
+    if field in ("target", "baseline"):
+        parse_number(value, f"The {field}", verb)
+    elif field == "owner":
+        _owner(value, verb)
+    elif field == "every":
+        value = _frequency(value, verb)
+    return a.EditMeasure(number=number, field=field, value=value)

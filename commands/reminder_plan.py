@@ -8,10 +8,11 @@ Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
   due-today commitments, merged across all their teams, with Done / Snooze /
   Reassign buttons. At most one per person per day (kind ``owner_nudge``,
   subject ``person:<id>``), so a second team's reminder time the same day adds
-  nothing;
+  nothing. The same nudge asks for the measure values whose period has ended
+  without one (``commands.measures.value_requests``), each with an input;
 - one **digest** per linked Slack or Teams channel: overdue commitments grouped
   by department and owner, what is due this week, blocked items with their
-  reasons; escalated items are marked;
+  reasons; escalated items are marked; measure values two working days late;
 - the **escalations** due today on the team's ladder (``commands.ladder``): overdue
   and blocked commitments, open red risks and proposals past their deadline, each
   climbing one step at a time (the accountable person of its area, the lead, the
@@ -41,6 +42,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from commands import measures
 from commands.language import CommandError
 from commands.presenting import (
     commitment_buttons,
@@ -117,6 +119,7 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
                         "buttons": buttons(i.buttons),
                         "highlight": i.highlight,
                         "link": i.link,
+                        "input": dataclasses.asdict(i.input) if i.input else None,
                     }
                     for i in s.items
                 ],
@@ -308,7 +311,8 @@ def plan_sweep(
     team_name: str | None = None,
     include_swept: bool = False,
 ) -> Plan:
-    """What should go out at ``now``; reads only, in at most nine batched statements.
+    """What should go out at ``now``; reads only, in at most twelve batched statements
+    (nine for commitments, three for the measure values to ask for).
 
     Teams already swept today are left out (in ``already_swept``) unless
     ``include_swept`` (a dry run shows everything, marked with what was sent).
@@ -421,12 +425,20 @@ def _plan_sweep(
     escalations, escalating = climbing.outgoing, climbing.commitment_marks()
     # --- end of the ladder ---
 
-    nudges = _plan_nudges(nudge_items, due, links_by_team, now, items)
+    # Measure values whose period has ended without one (commands.measures): asked in the
+    # owner's nudge, and shown in the digest once two working days late.
+    asks = _measure_values_asked(session, all_teams, due, now)
+    asks_by_team: dict[int, list[measures.ValueRequest]] = defaultdict(list)
+    for requests in asks.values():
+        for request in requests:
+            asks_by_team[request.team.id].append(request)
+    nudges = _plan_nudges(nudge_items, due, links_by_team, now, items, asks)
     # Deciders who have not answered an open proposal are reminded in their nudge.
     plan.outgoing.extend(ladder.add_decider_reminders(session, nudges, due, links_by_team, now))
     for td in plan.teams:
         for link in links_by_team.get(td.team.id, []):
             digest = _plan_digest(td, link, by_team.get(td.team.id, []), escalating, items)
+            digest = _with_late_values(digest, td, link, asks_by_team.get(td.team.id, []))
             if digest is not None:
                 plan.outgoing.append(climbing.add_to_digest(digest))
     plan.outgoing.extend(escalations)
@@ -469,18 +481,29 @@ def _plan_nudges(
     links_by_team: Mapping[int, list[ChannelLink]],
     now: dt.datetime,
     items: _Items,
+    asks: Mapping[int, list[measures.ValueRequest]] | None = None,
 ) -> list[Outgoing]:
     out = []
-    for owner_id, entries in nudge_items.items():
-        owner = entries[0][2].owner
-        first_team, first_today = next((t, d) for t, d, _ in entries if t.id in due)
+    asks = asks or {}
+    # Owners asked only for measure values get a nudge too (when one of those teams is due).
+    owners = list(nudge_items) + [
+        p for p, rs in asks.items() if p not in nudge_items and any(r.team.id in due for r in rs)
+    ]
+    for owner_id in owners:
+        entries = nudge_items.get(owner_id, [])
+        values = asks.get(owner_id, [])
+        owner = entries[0][2].owner if entries else values[0].owner
+        first_team, first_today = (
+            [(t, d) for t, d, _ in entries if t.id in due]
+            + [(r.team, r.today) for r in values if r.team.id in due]
+        )[0]
         # The nudge's day: the owner's own calendar day when we know their timezone,
         # else the day of the team whose reminder brought it.
         nudge_day = (
             now.astimezone(ZoneInfo(owner.timezone)).date() if owner.timezone else first_today
         )
-        teams = list(dict.fromkeys(t.id for t, _, _ in entries))
-        names = {t.id: t.name for t, _, _ in entries}
+        teams = list(dict.fromkeys([*(t.id for t, _, _ in entries), *(r.team.id for r in values)]))
+        names = {t.id: t.name for t, _, _ in entries} | {r.team.id: r.team.name for r in values}
         several = len(teams) > 1
         overdue = sum(1 for _, d, c in entries if c.due_date is not None and c.due_date < d)
         due_today = len(entries) - overdue
@@ -509,11 +532,23 @@ def _plan_nudges(
                 )
         if rest > 0 and sections:
             sections[-1] = dataclasses.replace(sections[-1], more=rest, more_command="list mine")
+            # The measure values asked for (commands.measures), with their inputs.
+            asked = [r for r in values if r.team.id == team_id]
+            if asked:
+                sections.append(measures.nudge_section(asked, prefix=prefix))
         parts = [
-            _count(n, word) for n, word in ((overdue, "overdue"), (due_today, "due today")) if n
+            _count(n, word)
+            for n, word in (
+                (overdue, "overdue"),
+                (due_today, "due today"),
+                (len(values), "measure value" + ("s" if len(values) > 1 else "") + " to give"),
+            )
+            if n
         ]
         refs = tuple(
             f"{ref('C', c.number)}" + (f" ({t.name})" if several else "") for t, _, c in entries
+        ) + tuple(
+            f"{r.ref} {r.period.label}" + (f" ({r.team.name})" if several else "") for r in values
         )
         out.append(
             Outgoing(
@@ -525,9 +560,21 @@ def _plan_nudges(
                 reply=Reply(
                     headline=f"Good morning {owner.display_name}: "
                     f"{' and '.join(parts)} on your list",
-                    body="Mark them done, snooze them, or hand them to someone else.",
+                    body=" ".join(
+                        (
+                            ["Mark them done, snooze them, or hand them to someone else."]
+                            if entries
+                            else []
+                        )
+                        + (["Give each value below."] if values else [])
+                    ),
                     sections=tuple(sections),
-                    data={"kind": NUDGE, "person_id": owner_id, "commitments": list(refs)},
+                    data={
+                        "kind": NUDGE,
+                        "person_id": owner_id,
+                        "commitments": list(refs[: len(entries)]),
+                        "measures": list(refs[len(entries) :]),
+                    },
                 ),
                 target={"person_id": owner_id, "platforms": _platforms(teams, links_by_team)},
                 expires_at=end_of_local_day(nudge_day, owner.timezone or first_team.timezone),
@@ -535,6 +582,60 @@ def _plan_nudges(
             )
         )
     return out
+
+
+def _measure_values_asked(
+    session: Session, all_teams: Sequence[Team], due: Mapping[int, TeamDue], now: dt.datetime
+) -> dict[int, list[measures.ValueRequest]]:
+    """Measure values to ask for, by owner: in the teams due now, and in the owner's other
+    teams on a working day there (one nudge a day carries everything, as for commitments)."""
+    teams = [(td.team, td.today) for td in due.values()]
+    for t in all_teams:
+        if t.id not in due:
+            today = now.astimezone(ZoneInfo(t.timezone)).date()
+            if is_working_day(today, t.holidays):
+                teams.append((t, today))
+    return measures.by_owner(measures.value_requests(session, teams, is_working_day=is_working_day))
+
+
+def _with_late_values(
+    digest: Outgoing | None,
+    td: TeamDue,
+    link: ChannelLink,
+    asks: Sequence[measures.ValueRequest],
+) -> Outgoing | None:
+    """The channel digest with the team's measure values (``asks``, the team's own) two
+    working days late or more (a digest of just those when no commitment needs one)."""
+    late = measures.late_values_section(asks)
+    if late is None:
+        return digest
+    refs = tuple(i.ref for i in late.items if i.ref)
+    if digest is not None:
+        reply = dataclasses.replace(digest.reply, sections=(*digest.reply.sections, late))
+        return dataclasses.replace(digest, reply=reply, refs=(*digest.refs, *refs))
+    summary = f"{len(late.items)} measure value{'s' if len(late.items) > 1 else ''} late"
+    return Outgoing(
+        kind=DIGEST,
+        subject=f"channel:{link.id}",
+        local_day=td.today,
+        team_id=td.team.id,
+        to=f"{link.platform} {link.name or link.channel_id} ({td.team.name})",
+        reply=Reply(
+            headline=f"{td.team.name}: measures on {day(td.today)}",
+            body=summary,
+            sections=(late,),
+            visibility="channel",
+            data={"kind": DIGEST, "team": td.team.name, "summary": summary},
+        ),
+        target={
+            "link_id": link.id,
+            "platform": link.platform,
+            "tenant": link.tenant,
+            "channel_id": link.channel_id,
+        },
+        expires_at=end_of_local_day(td.today, td.team.timezone),
+        refs=refs,
+    )
 
 
 def _plan_digest(

@@ -28,6 +28,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class NumberInput:
+    """A number asked for in place: a Slack input block, a Teams ``Input.Number``.
+
+    Submitting it runs ``RecordMeasureValue(number=measure, period=period, value=<the
+    number>)`` as the person who submits, in team ``team_id`` (a typed command built
+    by ``commands.measures.value_from_form``, never command text parsed again).
+    """
+
+    label: str
+    measure: int
+    period: str
+    team_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Field:
     label: str
     value: str
@@ -43,6 +58,7 @@ class Item:
     buttons: tuple[Button, ...] = ()
     highlight: bool = False
     link: str | None = None
+    input: NumberInput | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,7 @@ class Reply:
                         buttons=buttons(i.get("buttons", [])),
                         highlight=i.get("highlight", False),
                         link=i.get("link"),
+                        input=NumberInput(**i["input"]) if i.get("input") else None,
                     )
                     for i in s.get("items", [])
                 ),

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from storage.models import Area, Commitment, Decision, Risk
+from storage.models import Area, Commitment, Decision, Measure, Risk
 
 OPEN_STATES = ("open", "blocked")
 CLOSED_STATES = ("done", "cancelled")
@@ -103,6 +103,12 @@ def holidays_name(code: str | None) -> str:
         if known == code:
             return f"{name} bank holidays ({code})"
     return code
+
+
+def may_change_measure(*, actor_id: int, measure: Measure, actor_is_lead: bool) -> bool:
+    """The same rule as for records: only the measure's owner, whoever added it, or a team
+    lead may edit or retire it."""
+    return actor_is_lead or actor_id in (measure.owner_id, measure.created_by_id)
 
 
 _LEVEL = {"low": 1, "medium": 2, "high": 3}

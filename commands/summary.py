@@ -12,6 +12,7 @@ from typing import Any
 
 from commands import actions as a
 from commands.context import Context
+from commands.measures import OutcomeReport, load_outcome_report, outcome_section
 from commands.reply import Field, Item, Reply, Section
 from commands.weekly import FIGURE_LABELS, Figures, WeeklyReport, load_report, parse_week
 
@@ -27,8 +28,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def summary_reply(report: WeeklyReport) -> Reply:
-    """The week's headline figures, overall and per department."""
+def summary_reply(report: WeeklyReport, outcome: OutcomeReport | None = None) -> Reply:
+    """The week's headline figures, overall and per department; led by the outcome and its
+    measures' status (as they stand now) when ``outcome`` is given."""
     totals = report.totals
     departments = tuple(
         Item(
@@ -46,18 +48,26 @@ def summary_reply(report: WeeklyReport) -> Reply:
         **totals.as_dict(),
         "departments": {d.name: d.figures.as_dict() for d in report.departments},
     }
+    body = (
+        f"{_count(totals.decisions_made, 'decision')} and "
+        f"{_count(totals.commitments_made, 'commitment')} made, "
+        f"{totals.completed} completed; {totals.overdue} overdue now."
+    )
+    leading: tuple[Section, ...] = ()
+    if outcome is not None:
+        body = f"{outcome.status_line()}\n{body}"
+        leading = (outcome_section(outcome),)
+        data["outcome"] = outcome.outcome
+        data["measures"] = [m.as_data() for m in outcome.measures]
     return Reply(
         headline=f"Weekly summary for {report.team_name}: {report.week.label} "
         f"({report.week.span()})",
-        body=(
-            f"{_count(totals.decisions_made, 'decision')} and "
-            f"{_count(totals.commitments_made, 'commitment')} made, "
-            f"{totals.completed} completed; {totals.overdue} overdue now."
-        ),
+        body=body,
         fields=tuple(
             Field(label, figure_text(totals, attribute)) for attribute, label in FIGURE_LABELS
         ),
         sections=(
+            *leading,
             Section(
                 title="By department", items=departments, empty="Nothing logged for this week."
             ),
@@ -117,4 +127,7 @@ def _proposals_and_escalations(report: WeeklyReport, data: dict[str, Any]) -> li
 def show_weekly_summary(cmd: a.ShowWeeklySummary, ctx: Context) -> Reply:
     team = ctx.require_team()
     week = parse_week(cmd.week, today=ctx.today)
-    return summary_reply(load_report(ctx.session, team, week, now=ctx.now))
+    return summary_reply(
+        load_report(ctx.session, team, week, now=ctx.now),
+        load_outcome_report(ctx.session, team.id),
+    )

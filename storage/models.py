@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -521,3 +522,90 @@ class LadderStep(Base):
     to: Mapped[str | None] = mapped_column(String(300), default=None)
     local_day: Mapped[dt.date] = mapped_column(Date)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- shared outcome and joint measures -------------------------------------------------------
+
+
+class OutcomeStatement(Base):
+    """One wording of a team's shared outcome; the newest is the outcome, older ones are its
+    history (rewording adds a row, never changes one)."""
+
+    __tablename__ = "outcome_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    set_by: Mapped[Person] = relationship(lazy="joined")
+
+
+class Measure(Base):
+    """A joint measure of the outcome, ``M-n``: a number reported every week, month or
+    quarter, heading from ``baseline`` to ``target`` by ``target_date``."""
+
+    __tablename__ = "measures"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(40), default=None)
+    # None: the first value recorded serves as the baseline.
+    baseline: Mapped[float | None] = mapped_column(Float, default=None)
+    target: Mapped[float] = mapped_column(Float)
+    target_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # The owner's department when the measure was added or its owner changed.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # "week", "month" or "quarter".
+    frequency: Mapped[str] = mapped_column(String(10), default="month")
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "active" or "retired".
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # The team-local date the straight line to the target starts from.
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id], lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+class MeasureValue(Base):
+    """The value of a measure for one period; a second value for the period replaces the
+    first (the replacement is an audit event with both)."""
+
+    __tablename__ = "measure_values"
+    __table_args__ = (UniqueConstraint("measure_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    # "2026-11", "2026-W48" or "2026-Q4".
+    period: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MeasureLink(Base):
+    """A decision, commitment or risk that serves a measure (``commit … for M-2``,
+    ``link C-7 M-2``)."""
+
+    __tablename__ = "measure_links"
+    __table_args__ = (UniqueConstraint("measure_id", "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    # "D", "C" or "R"; record_id is the row id in decisions, commitments or risks.
+    kind: Mapped[str] = mapped_column(String(1))
+    record_id: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

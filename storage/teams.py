@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import ChannelLink, Counter, Team
 
-RECORD_KINDS = ("D", "C", "R", "P")  # P: proposals
+RECORD_KINDS = ("D", "C", "R", "P", "M")  # P: proposals, M: measures
 
 
 def team_key(name: str) -> str:
@@ -64,7 +64,7 @@ def links_of_team(session: Session, team_id: int) -> list[ChannelLink]:
 
 
 def next_number(session: Session, team_id: int, kind: str) -> int:
-    """Take the team's next D/C/R number.
+    """Take the team's next D/C/R/M number.
 
     The UPDATE locks the counter row until commit, so concurrent writers queue
     (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE) and a rollback gives the

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 
-SHEETS = ["Summary", "Decisions", "Commitments", "Overdue", "Risks", "Ownership"]
+SHEETS = ["Summary", "Measures", "Decisions", "Commitments", "Overdue", "Risks", "Ownership"]
 
 
 def open_workbook(content: bytes) -> Workbook:

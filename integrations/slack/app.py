@@ -48,7 +48,8 @@ from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.home import show_home
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
-from commands.reply import Reply
+from commands.language import CommandError
+from commands.reply import Reply, error
 from integrations.slack import blocks as bk
 from integrations.slack import direct
 from integrations.slack.client import web_client
@@ -251,6 +252,7 @@ class JoinedupSlack:
         app.action(bk.SUGGEST_DISMISS_ACTION)(self.on_suggestion_dismissed)
         # A DM to the app is a command; registered first, so on_message never sees one.
         app.event("message", matchers=[_in_direct_message])(self.on_direct_message)
+        app.action(bk.MEASURE_VALUE_ACTION)(self.on_measure_value)
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
@@ -532,6 +534,52 @@ class JoinedupSlack:
         summary = reply.data.get("summary")
         if reply.ok and isinstance(summary, dict) and self.summary_file and not reply.duplicate:
             self._background(self._share_summary(client, reply, summary=summary, channel=channel))
+
+    async def on_measure_value(
+        self,
+        ack: Any,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Any,
+    ) -> None:
+        """A value typed into a nudge's input block (Enter sends block_actions): the typed
+        ``RecordMeasureValue``, run as whoever typed it in the measure's team, answered in
+        the same conversation. A value that is not a number gets the reason; nothing is
+        written."""
+        user_id = body["user"]["id"]
+        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        try:
+            entry = bk.read_measure_value(action)
+        except CommandError as exc:
+            await ack()
+            await respond(replace_original=False, **bk.message(error(exc.message, usage=exc.usage)))
+            return
+        except ValueError:
+            log.warning("Slack: a measure value input with a block id not ours: %r", action)
+            await ack()
+            return
+        response_url = body.get("response_url")
+        here = (
+            {"tenant": team_id, "user": user_id, "response_url": response_url}
+            if response_url
+            else self._address(team_id, channel=None, user=user_id)  # the app's DM
+        )
+        invocation = await self._invocation(
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            text="",
+            channel_id=None,
+            team=entry.team_id,
+            key=f"action:{user_id}:{action.get('action_id')}:{action.get('action_ts')}",
+            reply_to=ReplyAddress(platform=PLATFORM, address=here, private=here),
+        )
+        # Committed (with its answer queued) before the acknowledgement.
+        reply = await self._run(invocation, entry.command)
+        if reply.retry:
+            raise RetryLater()
+        await ack()
 
     async def on_suggestion_taken(
         self,

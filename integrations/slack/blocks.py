@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from commands.reply import Button, Field, Item, Page, Reply, more_text
+from commands import actions as a
+from commands.measures import value_from_form
+from commands.reply import Button, Field, Item, NumberInput, Page, Reply, more_text
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -38,6 +40,7 @@ PAGE_ACTION = "joinedup_page"
 SUGGEST_LOG_ACTION = "joinedup_suggest_log"
 SUGGEST_DISMISS_ACTION = "joinedup_suggest_dismiss"
 LOG_MODAL = "joinedup_log"
+MEASURE_VALUE_ACTION = "joinedup_measure_value"
 SHORTCUT_DECISION = "log_decision"
 SHORTCUT_COMMITMENT = "log_commitment"
 
@@ -157,6 +160,8 @@ def _item_blocks(item: Item, team_id: int | None, counter: Iterator[int]) -> lis
         blocks.append(_context(detail))
     if item.buttons:
         blocks.append({"type": "actions", "elements": _elements(item.buttons, team_id, counter)})
+    if item.input is not None:
+        blocks.append(number_input_block(item.input, team_id))
     return blocks
 
 
@@ -449,3 +454,48 @@ def suggestion(*, kind: str, text: str, channel: str, ts: str) -> dict[str, Any]
             },
         ],
     }
+
+
+# --- a measure's value, asked for in place ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureValueEntry:
+    """A value typed into a nudge's input: the typed command, run in ``team_id``."""
+
+    command: a.RecordMeasureValue
+    team_id: int | None
+
+
+def number_input_block(spec: NumberInput, team_id: int | None = None) -> Block:
+    """An input block in the message itself: Slack sends ``block_actions`` (action id
+    ``joinedup_measure_value``) when Enter is pressed. ``dispatch_action`` is what lets an
+    input block live in a message rather than a modal. The block id carries the team, the
+    measure and the period, so the value needs nothing else to be recorded."""
+    team = spec.team_id if spec.team_id is not None else team_id
+    return {
+        "type": "input",
+        "dispatch_action": True,
+        "block_id": f"{MEASURE_VALUE_ACTION}:{team or ''}:{spec.measure}:{spec.period}",
+        "label": _plain(spec.label, 2000),
+        "hint": _plain("Type the number and press Enter.", 2000),
+        # A plain_text_input, not a number_input: Slack allows number_input in modals only.
+        # The core reads the number (a non-number gets a short message, nothing written).
+        "element": {
+            "type": "plain_text_input",
+            "action_id": MEASURE_VALUE_ACTION,
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+            "placeholder": _plain("Value", 150),
+        },
+    }
+
+
+def read_measure_value(action: dict[str, Any]) -> MeasureValueEntry:
+    """The typed command behind a submitted value (``action`` from block_actions). A value
+    that is not a number, or a block id that is not ours, is a CommandError / ValueError."""
+    # joinedup_measure_value:<team id or empty>:<measure number>:<period>
+    name, team, measure, period = str(action.get("block_id", "")).split(":", 3)
+    if name != MEASURE_VALUE_ACTION:
+        raise ValueError(f"not a measure value input: {name!r}")
+    command = value_from_form(measure=measure, period=period, value=str(action.get("value", "")))
+    return MeasureValueEntry(command=command, team_id=int(team) if team else None)

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 
 from commands.language import CommandError
+from commands.measures import load_outcome_report
 from commands.reply import Reply
 from commands.summary import summary_reply
 from commands.weekly import IsoWeek, load_report, summary_filename
@@ -34,10 +35,11 @@ def export_week(db: Database, *, team_id: int, week: IsoWeek, now: dt.datetime) 
         if team is None:
             raise CommandError("That team no longer exists.")
         report = load_report(uow.session, team, week, now=now)
+        outcome = load_outcome_report(uow.session, team.id)
         buffer = io.BytesIO()
-        build_workbook(report, buffer)
+        build_workbook(report, buffer, outcome=outcome)
         return Export(
             filename=summary_filename(team.name, week),
             content=buffer.getvalue(),
-            reply=summary_reply(report),
+            reply=summary_reply(report, outcome),
         )

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -34,10 +35,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from commands.measures import OutcomeReport
 from commands.weekly import FIGURE_LABELS, NO_DEPARTMENT, Figures, WeeklyReport
-from integrations.spreadsheet.cells import CellMaker, Column
+from integrations.spreadsheet.cells import CellMaker, Column, clean_text
 
-SHEETS = ("Summary", "Decisions", "Commitments", "Overdue", "Risks", "Ownership")
+SHEETS = ("Summary", "Measures", "Decisions", "Commitments", "Overdue", "Risks", "Ownership")
 TABLE_STYLE = "TableStyleMedium2"
 
 OVERDUE_FILL = PatternFill(bgColor="FFC7CE")
@@ -223,9 +225,11 @@ def _rag(column: str) -> Callable[[WriteOnlyWorksheet, str], None]:
     return add
 
 
-def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
+def _summary_sheet(wb: Workbook, report: WeeklyReport, outcome: OutcomeReport) -> None:
     sheet = _Sheet(wb, "Summary", DEPARTMENT)
     sheet.ws.column_dimensions["B"].width = 24
+    _outcome_rows(sheet, outcome)
+    headline_first = sheet.rows + 1
     sheet.header(HEADLINE)
     details: list[tuple[str, Any, str]] = [
         ("Team", report.team_name, "text"),
@@ -242,7 +246,7 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
             details.append((label, getattr(report.totals, attr), "int"))
     for label, value, kind in details:
         sheet.append([label, value], (Column("", 0), Column("", 0, kind)))  # type: ignore[arg-type]
-    sheet.table("tblHeadline", first_row=1, columns=HEADLINE)
+    sheet.table("tblHeadline", first_row=headline_first, columns=HEADLINE)
 
     sheet.blank()
     sheet.blank()
@@ -280,7 +284,7 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
     for series in chart.series:
         series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     chart.width, chart.height = 18, 8
-    sheet.ws.add_chart(chart, "D2")
+    sheet.ws.add_chart(chart, f"D{headline_first}")
     _proposals_and_escalations(sheet, report)
 
 
@@ -308,14 +312,19 @@ def _figure_values(figures: Figures) -> list[Any]:
     ]
 
 
-def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
+def build_workbook(
+    report: WeeklyReport, out: str | Path | IO[bytes], *, outcome: OutcomeReport | None = None
+) -> None:
     """Write the week's workbook to ``out`` (a path or a binary file object).
 
     Iterates the report's row generators, so call it inside the unit of work
-    that loaded ``report``.
+    that loaded ``report``. ``outcome`` (the team's outcome and measures) leads the
+    Summary sheet and fills the Measures sheet.
     """
+    outcome = outcome or OutcomeReport(outcome=None, measures=())
     wb = Workbook(write_only=True)
-    _summary_sheet(wb, report)
+    _summary_sheet(wb, report, outcome)
+    _measures_sheet(wb, outcome)
     # (title, columns, rows, table name, text for an empty sheet, conditional formatting)
     sheets = (
         ("Decisions", DECISIONS, report.decisions(), "tblDecisions",
@@ -331,3 +340,127 @@ def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
     for title, columns, rows, table, empty, formatting in sheets:
         _data_sheet(wb, title, columns, rows, table=table, empty=empty, formatting=formatting)
     wb.save(out)
+
+
+# --- the shared outcome and its measures ---------------------------------------------------------
+
+OUTCOME = (
+    Column("ID", 28),
+    Column("Outcome and measures", 24, "long"),
+    Column("Latest", 13, "int"),
+    Column("Target", 13, "int"),
+    Column("Status", 13),
+)
+MEASURES = (
+    Column("ID", 8),
+    Column("Measure", 40, "long"),
+    Column("Unit", 10),
+    Column("Baseline", 11, "int"),
+    Column("Target", 11, "int"),
+    Column("Target date", 12, "date"),
+    Column("Owner", 22),
+    Column("Department", 20),
+    Column("Every", 9),
+    Column("Direction", 16),
+    Column("Latest", 11, "int"),
+    Column("Latest period", 13),
+    Column("Trend", 11),
+    Column("Status", 10),
+)
+MEASURE_VALUES = (
+    Column("ID", 8),
+    Column("Measure", 40, "long"),
+    Column("Period", 13),
+    Column("Period ends", 12, "date"),
+    Column("Value", 11, "int"),
+    Column("Target line", 11, "int"),
+)
+_CHART_ROWS = 16
+
+
+def _outcome_rows(sheet: _Sheet, outcome: OutcomeReport) -> None:
+    """The Summary sheet's first table: the outcome, then each measure's latest value, target
+    and status (before the week's activity figures)."""
+    sheet.header(OUTCOME)
+    sheet.append(["Outcome", outcome.outcome or "No outcome set yet.", None, None, None], OUTCOME)
+    for m in outcome.measures:
+        latest = m.latest
+        sheet.append(
+            [m.ref, m.name, latest.value if latest else None, m.target, m.status or "no value"],
+            OUTCOME,
+        )
+    data = sheet.table("tblOutcome", first_row=1, columns=OUTCOME)
+    _rag("E")(sheet.ws, data)
+    sheet.blank()
+    sheet.blank()
+
+
+def _measures_sheet(wb: Workbook, outcome: OutcomeReport) -> None:
+    """Each measure (baseline, target, target date, owner and department, latest, status),
+    every value by period with the target line, and a line chart per measure of its values
+    against its target line."""
+    sheet = _Sheet(wb, "Measures", MEASURES)
+    sheet.header()
+    for m in outcome.measures:
+        latest = m.latest
+        sheet.append(
+            [
+                m.ref,
+                m.name,
+                m.unit,
+                m.baseline,
+                m.target,
+                m.target_date,
+                m.owner,
+                m.department,
+                m.frequency,
+                m.direction,
+                latest.value if latest else None,
+                latest.period if latest else None,
+                m.trend,
+                m.status or "no value",
+            ]
+        )
+    if not outcome.measures:
+        sheet.append(["No measures yet."] + [None] * (len(MEASURES) - 1), (Column("", 0),) * 14)
+    _rag("N")(sheet.ws, sheet.table("tblMeasures", first_row=1))
+
+    sheet.blank()
+    sheet.blank()
+    first = sheet.rows + 1
+    sheet.header(MEASURE_VALUES)
+    blocks: list[tuple[str, int, int]] = []
+    converters = sheet.cells.converters(MEASURE_VALUES)
+    for m in outcome.measures:
+        start = sheet.rows + 1
+        for v in m.values:
+            sheet.ws.append(
+                sheet.cells.row(
+                    MEASURE_VALUES,
+                    [m.ref, m.name, v.period, v.period_end, v.value, v.expected],
+                    converters,
+                )
+            )
+            sheet.rows += 1
+        if m.values:
+            blocks.append((f"{m.ref} {m.name}", start, sheet.rows))
+    if sheet.rows == first:
+        sheet.append(["No values yet."] + [None] * 5, (Column("", 0),) * 6)
+    sheet.table("tblMeasureValues", first_row=first, columns=MEASURE_VALUES)
+
+    for index, (title, start, end) in enumerate(blocks):
+        chart = LineChart()
+        chart.title = clean_text(title)[:250]
+        chart.y_axis.title = "Value"
+        chart.x_axis.title = "Period"
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        for col in (5, 6):  # Value, Target line
+            chart.add_data(Reference(sheet.ws, min_col=col, min_row=start, max_row=end))
+        categories = Reference(sheet.ws, min_col=3, min_row=start, max_row=end)
+        for series, name in zip(chart.series, ("Value", "Target line"), strict=True):
+            series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
+            series.tx = SeriesLabel(v=name)
+        chart.series[1].graphicalProperties.line.dashStyle = "dash"
+        chart.width, chart.height = 16, 7.5
+        sheet.ws.add_chart(chart, f"H{first + index * _CHART_ROWS}")

@@ -21,13 +21,16 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from commands.reply import Button, Field, Item, Page, Reply, more_text
+from commands import actions as a
+from commands.measures import value_from_form
+from commands.reply import Button, Field, Item, NumberInput, Page, Reply, more_text
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VERB = "joinedup"
 OWNER_INPUT = "owner"
+MEASURE_VERB = "joinedup_measure_value"
 # The card with its fallback text, serialised as JSON with every non-ASCII character
 # escaped (the most it can weigh on the wire): under 22 KB leaves room for the activity
 # around it (summary, conversation, ids) within the 25 KB we allow ourselves of Teams' ~28.
@@ -109,6 +112,8 @@ def _item(item: Item) -> dict[str, Any]:
         actions.append({"type": "Action.OpenUrl", "title": "Open message", "url": item.link})
     if actions:
         body.append({"type": "ActionSet", "actions": actions})
+    if item.input is not None:
+        body.extend(number_input(item.input))
     return {"type": "Container", "separator": True, "spacing": "medium", "items": body}
 
 
@@ -318,3 +323,51 @@ def task_module(card: dict[str, Any], *, title: str) -> dict[str, Any]:
 def task_message(text: str) -> dict[str, Any]:
     """A task-module response that shows ``text`` (an error) instead of a form."""
     return {"task": {"type": "message", "value": text}}
+
+
+# --- a measure's value, asked for in place ------------------------------------------------------
+
+
+def number_input(spec: NumberInput) -> list[dict[str, Any]]:
+    """An ``Input.Number`` and its ``Action.Execute`` (verb ``joinedup_measure_value``); the
+    action's data names the team, the measure and the period, and Teams adds the input's
+    value to it under the input's id (``value_M<n>_<period>``, unique per card)."""
+    input_id = f"value_M{spec.measure}_{spec.period}"
+    return [
+        {
+            "type": "Input.Number",
+            "id": input_id,
+            "label": spec.label,
+            "placeholder": "Value",
+            "isRequired": True,
+            "errorMessage": "Give a number.",
+        },
+        {
+            "type": "ActionSet",
+            "actions": [
+                {
+                    "type": "Action.Execute",
+                    "title": f"Record M-{spec.measure}",
+                    "verb": MEASURE_VERB,
+                    "style": "positive",
+                    "data": {
+                        "measure": spec.measure,
+                        "period": spec.period,
+                        "team_id": spec.team_id,
+                        "input": input_id,
+                    },
+                }
+            ],
+        },
+    ]
+
+
+def read_measure_value(data: dict[str, Any]) -> tuple[a.RecordMeasureValue, int | None]:
+    """The typed command behind a submitted ``Input.Number`` (the invoke's
+    ``value.action.data``) and the team to run it in; CommandError for a non-number."""
+    raw = data.get(str(data.get("input", "")), "")
+    command = value_from_form(
+        measure=data.get("measure", ""), period=str(data.get("period", "")), value=str(raw)
+    )
+    team = data.get("team_id")
+    return command, int(team) if team else None

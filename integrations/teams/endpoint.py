@@ -38,12 +38,21 @@ from commands import actions as a
 from commands.dispatch import dispatch, run
 from commands.extraction import extract
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
+from commands.language import CommandError
 from commands.reply import Reply
 from commands.rules import local_today
 from integrations.teams import activities as act
 from integrations.teams import people as teams_people
 from integrations.teams import proactive
-from integrations.teams.cards import CONTENT_TYPE, log_form, reply_card, task_message, task_module
+from integrations.teams.cards import (
+    CONTENT_TYPE,
+    MEASURE_VERB,
+    log_form,
+    read_measure_value,
+    reply_card,
+    task_message,
+    task_module,
+)
 from storage.database import Database
 from storage.teams import team_for_channel
 
@@ -395,6 +404,10 @@ class JoinedupTeamsBot:
     # --- card buttons (Action.Execute) ---------------------------------------------------
 
     async def _on_card_action(self, turn_context: TurnContext, turn: _Turn) -> None:
+        action = (turn.raw.get("value") or {}).get("action") or {}
+        if action.get("verb") == MEASURE_VERB:
+            await self._on_measure_value(turn_context, turn, action.get("data") or {})
+            return
         button = act.button_command(turn.raw)
         if button is None or turn.person_id is None:
             await _invoke_response(
@@ -413,6 +426,48 @@ class JoinedupTeamsBot:
             body = {"statusCode": 200, "type": CONTENT_TYPE, "value": reply_card(reply)}
         else:
             # The card stays as it was; Teams shows the message (e.g. not allowed).
+            body = {"statusCode": 200, "type": MESSAGE_CARD_RESPONSE, "value": reply.to_text()}
+        await _invoke_response(turn_context, body)
+
+    async def _on_measure_value(
+        self, turn_context: TurnContext, turn: _Turn, data: dict[str, Any]
+    ) -> None:
+        """A value given in a nudge's ``Input.Number``: the typed ``RecordMeasureValue``, run
+        as whoever submitted it in the measure's team; the card is replaced by the result.
+        A value that is not a number leaves the card as it was, with the reason."""
+        if turn.person_id is None:
+            await _invoke_response(
+                turn_context,
+                {
+                    "statusCode": 200,
+                    "type": MESSAGE_CARD_RESPONSE,
+                    "value": "I don't know who you are yet.",
+                },
+            )
+            return
+        try:
+            command, team_id = read_measure_value(data)
+        except (CommandError, ValueError) as exc:
+            message = exc.message if isinstance(exc, CommandError) else "That is not a value."
+            await _invoke_response(
+                turn_context, {"statusCode": 200, "type": MESSAGE_CARD_RESPONSE, "value": message}
+            )
+            return
+        invocation = Invocation(
+            text=f"measure M-{command.number} (card)",
+            person_id=turn.person_id,
+            platform=act.PLATFORM,
+            now=turn.now,
+            channel=turn.channel,
+            team_id=team_id,
+            idempotency_key=_activity_key(turn.raw),
+        )
+        # Committed before the invoke response: a redelivered submission writes nothing.
+        reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
+        self._changed()
+        if reply.ok:
+            body = {"statusCode": 200, "type": CONTENT_TYPE, "value": reply_card(reply)}
+        else:
             body = {"statusCode": 200, "type": MESSAGE_CARD_RESPONSE, "value": reply.to_text()}
         await _invoke_response(turn_context, body)
 

@@ -102,3 +102,83 @@ def test_extract_reads_json_lines_and_plain_text(tmp_path: Path) -> None:
 def test_db_upgrade_migrates_an_empty_file_and_says_where_it_is(tmp_path: Path) -> None:
     run = joinedup(["db", "upgrade"], db_url=f"sqlite:///{tmp_path / 'new.db'}")
     assert run.returncode == 0 and f"database at {head_revision()}" in run.stdout
+
+
+def test_a_console_session_tracks_the_outcome_and_its_measures(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from commands.periods import period_of
+    from storage.models import MeasureLink, MeasureValue
+
+    url = f"sqlite:///{tmp_path / 'joinedup.db'}"
+    this_month = period_of(dt.datetime.now(ZoneInfo("Europe/London")).date(), "month")
+    last_month = this_month.previous().label
+    session = "\n".join(
+        [
+            "dept me Housing",
+            "outcome Fewer people sleeping rough in the city",
+            "measure add People sleeping rough target 20 baseline 64 unit people "
+            "by in 52 weeks lower is better",
+            f"measure M-1 61 for {last_month} street count",
+            "measure M-1 58",
+            "measure M-1 about sixty",
+            "measure M-4 12",
+            "measure M-1 58 for last month",
+            "measure add Beds target 30 baseline 30",
+            "commit me Open the winter shelter by Friday for M-1",
+            "link C-1 M-1",
+            "measures",
+            "show M-1",
+            "summary",
+        ]
+    )
+    run = joinedup(
+        ["chat", "--team", "Rough Sleeping", "--as", "alex@council.example", "--json"],
+        stdin=session,
+        db_url=url,
+    )
+    assert run.returncode == 0, run.stderr
+    replies = [json.loads(line) for line in run.stdout.splitlines()]
+    (
+        _created,
+        _dept,
+        outcome,
+        added,
+        earlier,
+        current,
+        not_a_number,
+        unknown,
+        bad_period,
+        flat,
+        serves,
+        linked_twice,
+        listed,
+        shown,
+        summary,
+    ) = replies
+    assert outcome["data"]["outcome"] == "Fewer people sleeping rough in the city"
+    assert added["ref"] == "M-1" and added["data"]["lower_is_better"] is True
+    assert earlier["data"]["latest_period"] == last_month
+    assert current["data"]["latest_period"] == this_month.label
+    assert current["data"]["trend"] == "better"
+    assert not not_a_number["ok"] and '"about" is not a number' in not_a_number["headline"]
+    assert not unknown["ok"] and "There is no M-4" in unknown["headline"]
+    assert not bad_period["ok"] and '"last" is not a period' in bad_period["headline"]
+    assert not flat["ok"] and "target equals the baseline" in flat["headline"]
+    assert serves["ref"] == "C-1" and serves["data"]["measure"] == "M-1"
+    assert not linked_twice["ok"] and "already serves M-1" in linked_twice["headline"]
+    assert listed["data"]["ids"] == ["M-1"]
+    assert listed["data"]["measures"][0]["status"] in ("green", "amber", "red")
+    assert [i["ref"] for i in shown["sections"][0]["items"]] == [this_month.label, last_month]
+    assert [i["ref"] for i in shown["sections"][1]["items"]] == ["C-1"]
+    assert summary["sections"][0]["title"] == "Outcome: Fewer people sleeping rough in the city"
+    assert summary["body"].startswith("1 measure: ")
+
+    db = Database(url)
+    with db.uow() as uow:
+        s = uow.session
+        assert sorted(v.period for v in s.scalars(select(MeasureValue))) == sorted(
+            [last_month, this_month.label]
+        )
+        assert len(s.scalars(select(MeasureLink)).all()) == 1
+    db.dispose()

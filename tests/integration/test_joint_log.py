@@ -283,7 +283,7 @@ def test_an_unknown_handle_is_refused_but_an_email_creates_the_person(desk: Desk
 
 
 def test_counters_start_at_zero_for_each_kind(desk: Desk) -> None:
-    assert sorted(c.kind for c in desk.rows(Counter)) == ["C", "D", "P", "R"]
+    assert sorted(c.kind for c in desk.rows(Counter)) == ["C", "D", "M", "P", "R"]
 
 
 def test_setting_a_department_says_whose_it_is(desk: Desk) -> None:

@@ -18,7 +18,16 @@ from sqlalchemy import update
 from commands.weekly import IsoWeek
 from integrations.spreadsheet import export_week
 from storage.database import Database
-from storage.models import Area, Commitment, Decision, Department, Person, Risk, Team
+from storage.models import (
+    Area,
+    Commitment,
+    Decision,
+    Department,
+    Measure,
+    Person,
+    Risk,
+    Team,
+)
 from tests.spreadsheets import SHEETS, assert_well_formed, open_workbook
 from tests.support import Desk
 
@@ -42,6 +51,7 @@ TYPED = {
     "done": ("-1+2", "-1+2"),
     "risk": ("@SUM(1)\x0c", "@SUM(1)"),
     "area": ("=area\x02", "=area"),
+    "measure": ("=SUM(A1)\x03 sleeping rough", "=SUM(A1) sleeping rough"),
 }
 
 
@@ -65,6 +75,8 @@ def hostile_log(db: Database) -> Database:
     desk.say("risk placeholder owner me")
     desk.say(f"owns placeholder {sam} accountable")
     desk.say("owns placeholder me informed")
+    desk.say(f"measure add placeholder target 20 baseline 64 owner {sam} lower is better")
+    desk.say("measure M-1 58 for 2026-10")
     with db.uow() as uow:
         s = uow.session
         s.execute(update(Team).values(name=typed("team")))
@@ -85,6 +97,7 @@ def hostile_log(db: Database) -> Database:
             s.execute(update(Commitment).where(Commitment.number == number).values(text=typed(key)))
         s.execute(update(Risk).values(text=typed("risk")))
         s.execute(update(Area).values(name=typed("area")))
+        s.execute(update(Measure).values(name=typed("measure")))
         uow.commit()
     return db
 
@@ -131,6 +144,7 @@ def test_characters_spreadsheets_reject_are_removed_on_every_sheet(hostile_log: 
         "Overdue": ["overdue", "sam", "alex", "health", "housing"],
         "Risks": ["risk", "sam", "health", "housing"],
         "Ownership": ["area", "sam", "alex", "health", "housing"],
+        "Measures": ["measure", "sam", "health"],
     }
     for sheet, keys in expect.items():
         for key in keys:
@@ -175,5 +189,6 @@ def test_libreoffice_opens_the_workbook_and_keeps_typed_formulas_as_text(
     assert wb.sheetnames == SHEETS
     values = {c.value for sheet in SHEETS for c in string_cells(wb, sheet)}
     assert TYPED["decision"][1] in values and TYPED["area"][1] in values
-    # Summary: headline, departments, open proposals, escalated; one on each other sheet.
-    assert sum(len(wb[s].tables) for s in SHEETS) == 9
+    # Summary: outcome, headline, departments, open proposals, escalated; Measures; one on
+    # each other sheet.
+    assert sum(len(wb[s].tables) for s in SHEETS) == 12

@@ -128,7 +128,9 @@ def test_the_summary_command_counts_last_week_overall_and_per_department(week: D
     assert reply.data["departments"] == EXPECTED_BY_DEPARTMENT
     fields = {f.label: f.value for f in reply.fields}
     assert fields["Completed on time (%)"] == "67%" and fields["Overdue now"] == "2"
-    [by_department] = reply.sections
+    # The measures lead (none in this log), then the week's activity by department.
+    [measures, by_department] = reply.sections
+    assert measures.title == "Measures" and not measures.items
     assert [i.title for i in by_department.items] == ["Health", "Housing"]
     assert by_department.items[0].highlight  # Health has overdue work
     assert reply.visibility == "channel"
