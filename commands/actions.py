@@ -173,6 +173,18 @@ class ShowWeeklySummary:
     week: str | None = None
 
 
+@dataclass(frozen=True)
+class OpenDashboard:
+    """``dashboard``: a personal sign-in link to the live view of the teams you can see."""
+
+
+@dataclass(frozen=True)
+class AddViewer:
+    """``team viewer add <owner>``: read-only access to this team's live view (leads)."""
+
+    owner: str
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -201,4 +213,6 @@ Command = (
     | ConfirmClaim
     | Help
     | ShowWeeklySummary
+    | OpenDashboard
+    | AddViewer
 )

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from commands import actions as a
+from commands import dashboard, identity, summary
 from commands import handlers as h
-from commands import identity, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -45,6 +45,8 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ConfirmClaim: identity.confirm_claim,
     a.Help: h.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
+    a.OpenDashboard: dashboard.open_dashboard,
+    a.AddViewer: dashboard.add_viewer,
 }
 
 
