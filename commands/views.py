@@ -163,6 +163,9 @@ def commitments(
     if status not in COMMITMENT_STATUSES:
         raise ViewError(f"status must be one of {', '.join(COMMITMENT_STATUSES)}")
     offset, limit = page_bounds(page, per_page)
+    for name, value in (("department", department), ("owner", owner)):
+        if value is not None and ("\x00" in value or len(value) > 320):
+            raise ViewError(f"{name} is not a name this log could hold")
     today = local_today(now, team.timezone)
     tz = ZoneInfo(team.timezone)
     stmt, owner_t, dept_t = _commitment_select()

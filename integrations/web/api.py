@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from aiohttp import web
 from commands import views
 from commands.views import ViewError
 from commands.weekly import IsoWeek
-from integrations.web.openapi import openapi_document
+from integrations.web.openapi import WEEK_PATTERN, openapi_document
 from storage import access
 from storage.database import Database
 from storage.models import Team
@@ -138,7 +139,7 @@ def _int(request: web.Request, name: str, default: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         raise ViewError(f"{name} must be a whole number")
     return int(raw)
 
@@ -209,12 +210,14 @@ async def listing(request: web.Request) -> web.Response:
 
 async def week_figures(request: web.Request) -> web.Response:
     team = await path_team(request)
-    try:
-        week = IsoWeek.from_label(request.match_info["week"])
-    except ValueError:
+    label = request.match_info["week"]
+    if not re.fullmatch(WEEK_PATTERN, label):
         return problem(400, "week must be an ISO week like 2026-W47")
-    if not 2000 <= week.year <= 9998:
-        return problem(400, "week must be between 2000-W01 and 9998-W52")
+    try:
+        week = IsoWeek.from_label(label)
+        week.bounds(team.timezone)
+    except (ValueError, OverflowError):
+        return problem(404, f"there is no week {label}")
     now = request.app[API_KEY].clock()
     report = await _run(request, lambda s: views.weekly_figures(s, team, week, now=now))
     return web.json_response(

@@ -13,6 +13,9 @@ DATE = {"type": "string", "format": "date"}
 NSTR = {"type": ["string", "null"]}
 NDATE = {"type": ["string", "null"], "format": "date"}
 NINT = {"type": ["integer", "null"]}
+# A department or person as the log holds them: no NUL, at most 320 characters.
+NAME = {"type": "string", "maxLength": 320, "pattern": "^[^\\u0000]*$"}
+WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +156,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 ERROR = {"$ref": "#/components/schemas/Error"}
 TEAM_ID = {"name": "team_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+    },
     {
         "name": "per_page",
         "in": "query",
@@ -187,8 +194,8 @@ def openapi_document() -> dict[str, Any]:
             "Commitments, overdue first, then by due date",
             [
                 _status(COMMITMENT_STATUSES),
-                {"name": "department", "in": "query", "schema": STR},
-                {"name": "owner", "in": "query", "schema": STR},
+                {"name": "department", "in": "query", "schema": NAME},
+                {"name": "owner", "in": "query", "schema": NAME},
             ],
         ),
         "decisions": (
@@ -227,7 +234,8 @@ def openapi_document() -> dict[str, Any]:
             bad=False,
         ),
         "/api/v1/teams/{team_id}/weeks/{week}": _get(
-            "The weekly summary's figures for an ISO week",
+            "The weekly summary's figures for an ISO week (404 for a week that does not exist, "
+            "such as W53 in a 52-week year)",
             _json({"$ref": "#/components/schemas/Week"}, "The week's figures"),
             [
                 TEAM_ID,
@@ -235,7 +243,7 @@ def openapi_document() -> dict[str, Any]:
                     "name": "week",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"},
+                    "schema": {"type": "string", "pattern": WEEK_PATTERN},
                 },
             ],
         ),
