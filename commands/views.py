@@ -23,7 +23,9 @@ from commands.weekly import (
     IsoWeek,
     OwnershipRow,
     WeeklyReport,
+    days_late,
     load_report,
+    risk_score_column,
 )
 from storage.models import (
     AuditEvent,
@@ -104,7 +106,6 @@ def _commitment_from_row(row: Any, *, today: dt.date, tz: ZoneInfo) -> Commitmen
     (number, text, owner, dept, status, created, due, done_at, escalated, reason, link) = row
     overdue = status in OPEN_STATES and due is not None and due < today
     done_on = _local_date(done_at, tz) if status == "done" else None
-    late = (done_on - due).days if done_on is not None and due is not None else 0
     return CommitmentView(
         ref=f"C-{number}",
         number=number,
@@ -117,7 +118,7 @@ def _commitment_from_row(row: Any, *, today: dt.date, tz: ZoneInfo) -> Commitmen
         overdue=overdue,
         days_overdue=(today - due).days if overdue and due is not None else 0,
         done_on=done_on,
-        days_late=max(0, late),
+        days_late=days_late(status, due, done_on),
         escalated_on=_local_date(escalated, tz),
         blocked_reason=reason,
         source_link=link,
@@ -329,8 +330,7 @@ def risks(
         raise ViewError(f"status must be one of {', '.join(RISK_STATUSES)}")
     offset, limit = page_bounds(page, per_page)
     tz = ZoneInfo(team.timezone)
-    level = {"low": 1, "medium": 2, "high": 3}
-    score = case(level, value=Risk.impact, else_=2) * case(level, value=Risk.likelihood, else_=2)
+    score = risk_score_column()
     conditions: list[Any] = [Risk.team_id == team.id]
     if status != "all":
         conditions.append(Risk.status == status)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
@@ -66,6 +67,7 @@ COMMITMENTS = (
     Column("Status", 11),
     Column("Done on", 12, "date"),
     Column("Days overdue", 13, "int"),
+    Column("Days late", 10, "int"),
     Column("Escalated", 12, "date"),
     Column("Source", 10, "link"),
 )
@@ -104,17 +106,46 @@ OWNERSHIP = (
     Column("Informed departments", 24, "long"),
 )
 HEADLINE = (Column("Figure", 28), Column("Value", 24, "text"))
+# Each figure column as wide as its header, so that no header is cut off on screen or paper.
 DEPARTMENT = (Column("Department", 28),) + tuple(
-    Column(label, 13, "percent" if attr == "on_time_percent" else "int")
+    Column(label, max(12, len(label) + 3), "percent" if attr == "on_time_percent" else "int")
     for attr, label in FIGURE_LABELS
 )
+TITLE_FONT = Font(bold=True, size=14)
+
+
+def _footer_text(text: str) -> str:
+    # "&" starts a header/footer code in Excel and LibreOffice: a literal one is "&&".
+    return text.replace("&", "&&")
+
+
+def print_setup(ws: WriteOnlyWorksheet, *, footer: str) -> None:
+    """Print landscape on A4, scaled to one page wide (as many pages tall as it takes), the
+    first row repeated on every page, and a footer: ``footer`` (team and week), the sheet's
+    name, and "Page n of m". Set before the first row: write-only sheets write the sheet
+    properties (fit to page) ahead of the rows."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = _footer_text(footer)
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.evenFooter.left.text = ws.oddFooter.left.text
+    ws.evenFooter.center.text = "&A"
+    ws.evenFooter.right.text = "Page &P of &N"
 
 
 class _Sheet:
     """A write-only sheet with a frozen bold header, whose rows are counted for its table."""
 
-    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column]) -> None:
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column], *, footer: str) -> None:
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        print_setup(self.ws, footer=footer)
         self.columns = columns
         self.cells = CellMaker(self.ws)
         self.converters = self.cells.converters(columns)
@@ -166,9 +197,10 @@ def _data_sheet(
     *,
     table: str,
     empty: str,
+    footer: str,
     formatting: Callable[[WriteOnlyWorksheet, str], None] | None = None,
 ) -> None:
-    sheet = _Sheet(wb, title, columns)
+    sheet = _Sheet(wb, title, columns, footer=footer)
     sheet.header()
     for row in rows:
         sheet.append(row)
@@ -192,21 +224,41 @@ def _highlight_overdue(column: str) -> Callable[[WriteOnlyWorksheet, str], None]
     return add
 
 
-def _rag(column: str) -> Callable[[WriteOnlyWorksheet, str], None]:
+def _rag(column: str, *, status: str) -> Callable[[WriteOnlyWorksheet, str], None]:
+    """The RAG cell coloured red, amber or green while the risk is open; a closed risk's
+    rating stays as text, uncoloured (a closed risk is not a live red one)."""
+
     def add(ws: WriteOnlyWorksheet, data: str) -> None:
         first, last = data.split(":")
-        cells = f"{column}{first[1:]}:{column}{''.join(c for c in last if c.isdigit())}"
+        row = first[1:]
+        cells = f"{column}{row}:{column}{''.join(c for c in last if c.isdigit())}"
         for word, fill in (("red", OVERDUE_FILL), ("amber", AMBER_FILL), ("green", GREEN_FILL)):
             ws.conditional_formatting.add(
-                cells, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
+                cells,
+                FormulaRule(
+                    formula=[f'AND(${column}{row}="{word}",${status}{row}="open")'], fill=fill
+                ),
             )
 
     return add
 
 
-def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
-    sheet = _Sheet(wb, "Summary", DEPARTMENT)
+def _summary_sheet(wb: Workbook, report: WeeklyReport, *, footer: str) -> None:
+    sheet = _Sheet(wb, "Summary", DEPARTMENT, footer=footer)
     sheet.ws.column_dimensions["B"].width = 24
+    title = WriteOnlyCell(sheet.ws, value=f"{report.team_name}: weekly joint delivery summary")
+    title.font = TITLE_FONT
+    sheet.ws.append([title])
+    sheet.rows += 1
+    sheet.append(
+        [
+            f"{report.week.label} ({report.week.span()}). Generated "
+            f"{report.generated_at:%Y-%m-%d %H:%M} ({report.timezone})."
+        ],
+        (Column("", 0),),
+    )
+    sheet.blank()
+    headline_first = sheet.rows + 1
     sheet.header(HEADLINE)
     details: list[tuple[str, Any, str]] = [
         ("Team", report.team_name, "text"),
@@ -223,7 +275,7 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
             details.append((label, getattr(report.totals, attr), "int"))
     for label, value, kind in details:
         sheet.append([label, value], (Column("", 0), Column("", 0, kind)))  # type: ignore[arg-type]
-    sheet.table("tblHeadline", first_row=1, columns=HEADLINE)
+    sheet.table("tblHeadline", first_row=headline_first, columns=HEADLINE)
 
     sheet.blank()
     sheet.blank()
@@ -251,6 +303,11 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
     # openpyxl 3.1 writes axes as deleted unless told otherwise; Excel would hide them.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    # Whole commitments on the value axis: from 0, integer ticks, about five of them.
+    peak = max((max(d.figures.completed, d.figures.overdue) for d in departments), default=0)
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.majorUnit = max(1, -(-peak // 5))
+    chart.y_axis.number_format = "0"
     labels = [a for a, _ in FIGURE_LABELS]
     for attr in ("completed", "overdue"):
         col = 2 + labels.index(attr)
@@ -261,7 +318,7 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport) -> None:
     for series in chart.series:
         series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     chart.width, chart.height = 18, 8
-    sheet.ws.add_chart(chart, "D2")
+    sheet.ws.add_chart(chart, f"D{headline_first}")
 
 
 def _figure_values(figures: Figures) -> list[Any]:
@@ -278,7 +335,8 @@ def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
     that loaded ``report``.
     """
     wb = Workbook(write_only=True)
-    _summary_sheet(wb, report)
+    footer = f"{report.team_name}, {report.week.label}"
+    _summary_sheet(wb, report, footer=footer)
     # (title, columns, rows, table name, text for an empty sheet, conditional formatting)
     sheets = (
         ("Decisions", DECISIONS, report.decisions(), "tblDecisions",
@@ -287,10 +345,19 @@ def build_workbook(report: WeeklyReport, out: str | Path | IO[bytes]) -> None:
          "No open commitments, and none closed this week.", _highlight_overdue("I")),
         ("Overdue", OVERDUE, report.overdue(), "tblOverdue",
          "Nothing is overdue.", _highlight_overdue("F")),
-        ("Risks", RISKS, report.risks(), "tblRisks", "No risks logged.", _rag("E")),
+        ("Risks", RISKS, report.risks(), "tblRisks", "No risks logged.", _rag("E", status="H")),
         ("Ownership", OWNERSHIP, report.ownership(), "tblOwnership",
          "No ownership areas recorded.", None),
     )  # fmt: skip
     for title, columns, rows, table, empty, formatting in sheets:
-        _data_sheet(wb, title, columns, rows, table=table, empty=empty, formatting=formatting)
+        _data_sheet(
+            wb,
+            title,
+            columns,
+            rows,
+            table=table,
+            empty=empty,
+            footer=footer,
+            formatting=formatting,
+        )
     wb.save(out)
