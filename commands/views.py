@@ -63,7 +63,10 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def page_bounds(page: int, per_page: int) -> tuple[int, int]:
+def page_bounds(page: int, per_page: int | None) -> tuple[int, int | None]:
+    """(offset, limit) of a page; ``per_page=None`` is every row at once (downloads)."""
+    if per_page is None:
+        return 0, None
     if page < 1:
         raise ViewError("page must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
@@ -156,7 +159,7 @@ def commitments(
     department: str | None = None,
     owner: str | None = None,
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = PER_PAGE,
 ) -> Page[CommitmentView]:
     """A team's commitments filtered by status (``COMMITMENT_STATUSES``), department name and
     owner (display name, handle or email, case-insensitive), overdue first, then by due date
@@ -211,7 +214,9 @@ def commitments(
         .limit(limit)
     )
     items = tuple(_commitment_from_row(r, today=today, tz=tz) for r in rows)
-    return Page(items=items, total=int(total or 0), page=page, per_page=per_page)
+    return Page(
+        items=items, total=int(total or 0), page=page, per_page=per_page or max(1, len(items))
+    )
 
 
 # --- decisions --------------------------------------------------------------------------------
@@ -238,7 +243,7 @@ def decisions(
     *,
     status: str = "all",
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = PER_PAGE,
 ) -> Page[DecisionView]:
     """A team's decisions, newest first; each names the one it supersedes and the one that
     superseded it (follow them for the whole chain: ``decision_chain``)."""
@@ -290,7 +295,9 @@ def decisions(
         )
         for n, text, rationale, by, dept_name, st, created, old, new, link in rows
     )
-    return Page(items=items, total=int(total or 0), page=page, per_page=per_page)
+    return Page(
+        items=items, total=int(total or 0), page=page, per_page=per_page or max(1, len(items))
+    )
 
 
 # --- risks ------------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def risks(
     *,
     status: str = "open",
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = PER_PAGE,
 ) -> Page[RiskView]:
     """The risk register: by rating (red, amber, green), then by number; closed risks keep
     their rating but are never shown as live."""
@@ -366,7 +373,9 @@ def risks(
         )
         for n, text, impact, likelihood, who, st, created in rows
     )
-    return Page(items=items, total=int(total or 0), page=page, per_page=per_page)
+    return Page(
+        items=items, total=int(total or 0), page=page, per_page=per_page or max(1, len(items))
+    )
 
 
 def risk_grid(session: Session, team: Team) -> RiskGrid:

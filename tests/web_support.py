@@ -78,3 +78,108 @@ class Browser:
 
     def get(self, path: str, **kwargs: object) -> requests.Response:
         return self.http.get(self.base + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+def bulk_team(db: Database, now: dt.datetime, *, name: str, commitments: int, lead_id: int) -> int:
+    """A team of ``commitments`` commitments (open, blocked, overdue, done on time and late,
+    cancelled), a tenth as many decisions, risks and areas, inserted in bulk."""
+    from sqlalchemy import insert
+
+    from storage.models import (
+        Area,
+        AreaRole,
+        Commitment,
+        Decision,
+        Department,
+        Person,
+        Risk,
+        TeamMember,
+    )
+    from storage.people import department_by_name
+    from storage.teams import create_team
+
+    with db.uow() as uow:
+        s = uow.session
+        team = create_team(s, name)
+        s.add(TeamMember(team_id=team.id, person_id=lead_id, role="lead"))
+        depts: list[Department] = [
+            d
+            for d in (department_by_name(s, n, create=True) for n in ("Housing", "Health"))
+            if d is not None
+        ]
+        people = [
+            Person(
+                display_name=f"{name} {i}",
+                email=f"{name.lower()}{i}@x.example",
+                department_id=depts[i % 2].id,
+            )
+            for i in range(10)
+        ]
+        s.add_all(people)
+        s.flush()
+        s.add_all(TeamMember(team_id=team.id, person_id=p.id) for p in people)
+        rows = []
+        for n in range(1, commitments + 1):
+            owner = people[n % 10]
+            created = now - dt.timedelta(days=n % 80, hours=1)
+            status = ("open", "blocked", "done", "done", "cancelled")[n % 5]
+            rows.append(
+                {
+                    "team_id": team.id,
+                    "number": n,
+                    "text": f"Commitment {n} on the joint plan",
+                    "owner_id": owner.id,
+                    "created_by_id": lead_id,
+                    "department_id": owner.department_id,
+                    "due_date": (created + dt.timedelta(days=n % 30)).date(),
+                    "status": status,
+                    "done_at": created + dt.timedelta(days=n % 40) if status == "done" else None,
+                    "escalated_at": now - dt.timedelta(days=n % 60) if n % 7 == 0 else None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        s.execute(insert(Commitment), rows)
+        s.execute(
+            insert(Decision),
+            [
+                {
+                    "team_id": team.id,
+                    "number": n,
+                    "text": f"Decision {n}",
+                    "decided_by_id": lead_id,
+                    "status": "active",
+                    "created_at": now - dt.timedelta(days=n % 90),
+                }
+                for n in range(1, commitments // 10 + 1)
+            ],
+        )
+        levels = ("low", "medium", "high")
+        s.execute(
+            insert(Risk),
+            [
+                {
+                    "team_id": team.id,
+                    "number": n,
+                    "text": f"Risk {n}",
+                    "impact": levels[n % 3],
+                    "likelihood": levels[(n // 3) % 3],
+                    "created_by_id": lead_id,
+                    "owner_id": people[n % 10].id,
+                    "status": "open" if n % 4 else "closed",
+                    "created_at": now,
+                }
+                for n in range(1, commitments // 10 + 1)
+            ],
+        )
+        for n in range(commitments // 10):
+            area = Area(team_id=team.id, name=f"Area {n}", key=f"area {n}", created_at=now)
+            s.add(area)
+            s.flush()
+            s.add(
+                AreaRole(
+                    area_id=area.id, person_id=people[n % 10].id, role="accountable", created_at=now
+                )
+            )
+        uow.commit()
+        return team.id

@@ -453,16 +453,10 @@ async def list_csv(request: web.Request) -> web.Response:
 
     def rows(session: Any) -> list[Sequence[Any]]:
         if kind == "ownership":
-            items: list[Any] = views.ownership(session, team, now=now)
+            items: Sequence[Any] = views.ownership(session, team, now=now)
         else:
-            items, number = [], 1
-            while True:
-                args.update(page=number, per_page=views.MAX_PER_PAGE)
-                result = _run_list(session, team, kind, args, now)
-                items.extend(result.items)
-                if number >= result.pages:
-                    break
-                number += 1
+            args.update(page=1, per_page=None)  # every matching row, in one query
+            items = _run_list(session, team, kind, args, now).items
         return [[getattr(item, attr) for _h, attr in columns] for item in items]
 
     try:
