@@ -39,7 +39,9 @@ def start(db: Database, clock: Clock) -> Iterator[Callable[..., BackgroundServer
     started: list[BackgroundServer] = []
 
     def make(public_url: str | None = None) -> BackgroundServer:
-        app = build_app(Settings(database_url=db.url, public_url=public_url), db)
+        app = build_app(
+            Settings(database_url=db.url, public_url=public_url, outbox_tick_seconds=3600.0), db
+        )
         app[WEB_KEY].clock = clock
         app[API_KEY].clock = clock
         server = BackgroundServer(app).__enter__()

@@ -22,7 +22,7 @@ from tests.web_support import seed_team
 
 @pytest.fixture
 def api(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
-    app = build_app(Settings(database_url=db.url), db)
+    app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
     app[API_KEY].clock = lambda: now
     with BackgroundServer(app) as server:

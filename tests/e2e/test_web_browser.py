@@ -55,7 +55,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def server(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
-    app = build_app(Settings(database_url=db.url), db)
+    app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
     with BackgroundServer(app) as running:
         yield running

@@ -37,7 +37,7 @@ def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background
             uow.session, team_id=1, label="schemathesis", now=WEDNESDAY
         )
         uow.commit()
-    app = build_app(Settings(database_url=db.url), db)
+    app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[API_KEY].clock = lambda: WEDNESDAY + dt.timedelta(days=1)
     try:
         with BackgroundServer(app) as server:

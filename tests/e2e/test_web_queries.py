@@ -27,8 +27,10 @@ class StatementCounter:
 
     def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         # A new pooled SQLite connection sets its PRAGMAs once: connection set-up, not a page's.
-        if not statement.lstrip().upper().startswith("PRAGMA"):
-            self.count += 1
+        # The outbox worker's own ticks are not the page's either.
+        if statement.lstrip().upper().startswith("PRAGMA") or "outbox" in statement:
+            return
+        self.count += 1
 
     def around(self, call: Any) -> int:
         before = self.count
@@ -38,7 +40,7 @@ class StatementCounter:
 
 @pytest.fixture
 def server(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
-    app = build_app(Settings(database_url=db.url), db)
+    app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
     app[API_KEY].clock = lambda: now
     with BackgroundServer(app) as running:
