@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, union
+from sqlalchemy import select, union, update
 from sqlalchemy.orm import Session
 
 from storage.models import ApiToken, Team, TeamMember, TeamViewer, WebSession, WebSignIn
@@ -88,8 +88,6 @@ def redeem_sign_in(session: Session, secret: str, *, now: dt.datetime) -> str | 
     link = session.scalars(select(WebSignIn).where(WebSignIn.token_hash == digest(secret))).first()
     if link is None or link.used_at is not None or link.expires_at <= now:
         return None
-    from sqlalchemy import update
-
     claimed = session.execute(
         update(WebSignIn)
         .where(WebSignIn.id == link.id, WebSignIn.used_at.is_(None))
@@ -107,15 +105,25 @@ def redeem_sign_in(session: Session, secret: str, *, now: dt.datetime) -> str | 
     return cookie
 
 
-def session_person(session: Session, secret: str, *, now: dt.datetime) -> int | None:
-    """The person a session cookie belongs to, or None (unknown or idle too long). A live
-    session's ``last_seen_at`` moves to ``now`` (at most once a minute, to spare writes)."""
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def session_person(session: Session, secret: str, *, now: dt.datetime) -> tuple[int, bool] | None:
+    """The person a session cookie belongs to, and whether its ``last_seen_at`` is due to be
+    moved on (``touch_session``; at most once a minute, to spare writes); None when the
+    session is unknown or has been idle for ``SESSION_IDLE``."""
     row = session.scalars(select(WebSession).where(WebSession.token_hash == digest(secret))).first()
     if row is None or now - row.last_seen_at >= SESSION_IDLE:
         return None
-    if now - row.last_seen_at >= dt.timedelta(minutes=1):
-        row.last_seen_at = now
-    return row.person_id
+    return row.person_id, now - row.last_seen_at >= TOUCH_EVERY
+
+
+def touch_session(session: Session, secret: str, *, now: dt.datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.token_hash == digest(secret), WebSession.last_seen_at < now)
+        .values(last_seen_at=now)
+    )
 
 
 def end_session(session: Session, secret: str) -> None:

@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, make_session_factory
+from storage.engine import READ_ONLY, make_engine, make_session_factory
 from storage.migrate import ensure_schema
 
 
@@ -50,9 +50,17 @@ class Database:
         if migrate:
             ensure_schema(self.engine)
         self.sessions = make_session_factory(self.engine)
+        self.read_sessions = make_session_factory(
+            self.engine.execution_options(**{READ_ONLY: True})
+        )
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads (the live view, the API): on SQLite it does not
+        take the write lock, so many readers run at once beside one writer."""
+        return UnitOfWork(self.read_sessions)
 
     def dispose(self) -> None:
         self.engine.dispose()

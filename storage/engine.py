@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
+# Execution option marking an engine whose transactions only read (see ``_on_begin``).
+READ_ONLY = "joinedup_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -76,7 +78,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work (``Database.read``) begins deferred: in WAL mode readers
+        # neither wait for nor block the writer, nor each other.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,9 +15,10 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from commands import views
 from commands.views import ViewError
@@ -27,6 +28,7 @@ from storage import access
 from storage.database import Database
 from storage.models import Team
 
+T = TypeVar("T")
 API = "/api/v1"
 API_KEY: web.AppKey[ApiContext] = web.AppKey("api")
 
@@ -76,7 +78,7 @@ async def _run(request: web.Request, work: Callable[[Any], Any], *, commit: bool
     ctx = request.app[API_KEY]
 
     def call() -> Any:
-        with ctx.db.uow() as uow:
+        with ctx.db.uow() if commit else ctx.db.read() as uow:
             result = work(uow.session)
             if commit:
                 uow.commit()
@@ -86,16 +88,13 @@ async def _run(request: web.Request, work: Callable[[Any], Any], *, commit: bool
     return await asyncio.to_thread(call)
 
 
-async def token_team(request: web.Request) -> int:
+def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or len(secret) > 200:
         raise _unauthorized()
-    team_id = await _run(request, lambda s: access.api_token_team(s, secret))
-    if team_id is None:
-        raise _unauthorized()
-    return int(team_id)
+    return secret
 
 
 def _unauthorized() -> web.HTTPException:
@@ -106,19 +105,38 @@ def _unauthorized() -> web.HTTPException:
     )
 
 
-async def path_team(request: web.Request) -> Team:
-    team_id = await token_team(request)
-    raw = request.match_info["team_id"]
-    if not raw.isdigit() or int(raw) != team_id:
-        raise web.HTTPNotFound(
-            text='{"error": "no such team", "status": 404}', content_type="application/json"
-        )
-    team = await _run(request, lambda s: s.get(Team, team_id))
-    if team is None:
-        raise web.HTTPNotFound(
-            text='{"error": "no such team", "status": 404}', content_type="application/json"
-        )
-    return team
+def _not_found() -> web.HTTPException:
+    return web.HTTPNotFound(
+        text='{"error": "no such team", "status": 404}', content_type="application/json"
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+async def for_team(request: web.Request, work: Callable[[Session, Team], T]) -> T:
+    """Check the bearer token against the path's team and run ``work(session, team)``, all
+    in one read-only unit of work on one worker thread (a request is one database round)."""
+    secret = _bearer(request)
+    raw = request.match_info.get("team_id")
+
+    def call(session: Session) -> T:
+        team_id = access.api_token_team(session, secret)
+        if team_id is None:
+            raise _Refused(401)
+        if raw is not None and (not raw.isdigit() or int(raw) != team_id):
+            raise _Refused(404)
+        team = session.get(Team, team_id)
+        if team is None:
+            raise _Refused(404)
+        return work(session, team)
+
+    try:
+        return await _run(request, call)
+    except _Refused as refused:
+        raise _unauthorized() if refused.status == 401 else _not_found() from None
 
 
 def team_json(team: Team) -> dict[str, Any]:
@@ -126,13 +144,12 @@ def team_json(team: Team) -> dict[str, Any]:
 
 
 async def teams(request: web.Request) -> web.Response:
-    team_id = await token_team(request)
-    team = await _run(request, lambda s: s.get(Team, team_id))
-    return web.json_response({"items": [team_json(team)] if team else []})
+    team = await for_team(request, lambda _s, team: team_json(team))
+    return web.json_response({"items": [team]})
 
 
 async def one_team(request: web.Request) -> web.Response:
-    return web.json_response(team_json(await path_team(request)))
+    return web.json_response(await for_team(request, lambda _s, team: team_json(team)))
 
 
 def _int(request: web.Request, name: str, default: int) -> int:
@@ -145,7 +162,6 @@ def _int(request: web.Request, name: str, default: int) -> int:
 
 
 async def listing(request: web.Request) -> web.Response:
-    team = await path_team(request)
     kind = request.path.rsplit("/", 1)[1]
     now = request.app[API_KEY].clock()
     q = request.query
@@ -153,48 +169,47 @@ async def listing(request: web.Request) -> web.Response:
         page = _int(request, "page", 1)
         per_page = _int(request, "per_page", views.PER_PAGE)
         views.page_bounds(page, per_page)
+        bad: ViewError | None = None
+    except ViewError as exc:
+        bad = exc  # reported after the token is checked: no token is a 401 first
+
+    def work(session: Session, team: Team) -> views.Page[Any]:
+        if bad is not None:
+            raise bad
         if kind == "commitments":
-            result = await _run(
-                request,
-                lambda s: views.commitments(
-                    s,
-                    team,
-                    now=now,
-                    status=q.get("status") or "open",
-                    department=q.get("department") or None,
-                    owner=q.get("owner") or None,
-                    page=page,
-                    per_page=per_page,
-                ),
-            )
-        elif kind == "decisions":
-            result = await _run(
-                request,
-                lambda s: views.decisions(
-                    s, team, status=q.get("status") or "all", page=page, per_page=per_page
-                ),
-            )
-        elif kind == "risks":
-            result = await _run(
-                request,
-                lambda s: views.risks(
-                    s, team, status=q.get("status") or "open", page=page, per_page=per_page
-                ),
-            )
-        else:
-            rows = await _run(
-                request,
-                (lambda s: views.ownership(s, team, now=now))
-                if kind == "ownership"
-                else (lambda s: views.people(s, team, now=now)),
-            )
-            start = (page - 1) * per_page
-            result = views.Page(
-                items=tuple(rows[start : start + per_page]),
-                total=len(rows),
+            return views.commitments(
+                session,
+                team,
+                now=now,
+                status=q.get("status") or "open",
+                department=q.get("department") or None,
+                owner=q.get("owner") or None,
                 page=page,
                 per_page=per_page,
             )
+        if kind == "decisions":
+            return views.decisions(
+                session, team, status=q.get("status") or "all", page=page, per_page=per_page
+            )
+        if kind == "risks":
+            return views.risks(
+                session, team, status=q.get("status") or "open", page=page, per_page=per_page
+            )
+        rows: list[Any] = (
+            list(views.ownership(session, team, now=now))
+            if kind == "ownership"
+            else list(views.people(session, team, now=now))
+        )
+        start = (page - 1) * per_page
+        return views.Page(
+            items=tuple(rows[start : start + per_page]),
+            total=len(rows),
+            page=page,
+            per_page=per_page,
+        )
+
+    try:
+        result = await for_team(request, work)
     except ViewError as exc:
         return problem(400, str(exc))
     return web.json_response(
@@ -209,17 +224,26 @@ async def listing(request: web.Request) -> web.Response:
 
 
 async def week_figures(request: web.Request) -> web.Response:
-    team = await path_team(request)
     label = request.match_info["week"]
-    if not re.fullmatch(WEEK_PATTERN, label):
-        return problem(400, "week must be an ISO week like 2026-W47")
-    try:
-        week = IsoWeek.from_label(label)
-        week.bounds(team.timezone)
-    except (ValueError, OverflowError):
-        return problem(404, f"there is no week {label}")
     now = request.app[API_KEY].clock()
-    report = await _run(request, lambda s: views.weekly_figures(s, team, week, now=now))
+
+    def work(session: Session, team: Team) -> tuple[Team, Any]:
+        if not re.fullmatch(WEEK_PATTERN, label):
+            raise ViewError("week must be an ISO week like 2026-W47")
+        try:
+            week = IsoWeek.from_label(label)
+            week.bounds(team.timezone)
+        except (ValueError, OverflowError):
+            raise LookupError(f"there is no week {label}") from None
+        return team, views.weekly_figures(session, team, week, now=now)
+
+    try:
+        team, report = await for_team(request, work)
+    except ViewError as exc:
+        return problem(400, str(exc))
+    except LookupError as exc:
+        return problem(404, str(exc))
+    week = report.week
     return web.json_response(
         {
             "team": team_json(team),

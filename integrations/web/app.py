@@ -23,11 +23,12 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from commands import views
 from commands.dashboard import set_web_origin
@@ -40,6 +41,7 @@ from storage.database import Database
 from storage.models import Team
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 COOKIE = "joinedup_session"
@@ -74,7 +76,7 @@ class Web:
         """Run ``work(session, *args)`` in one unit of work on a worker thread."""
 
         def call() -> Any:
-            with self.db.uow() as uow:
+            with self.db.uow() if commit else self.db.read() as uow:
                 result = work(uow.session, *args)
                 if commit:
                     uow.commit()
@@ -238,38 +240,23 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@dataclass(frozen=True)
-class Viewer:
-    person_id: int
-    team_ids: frozenset[int]
+class _Refused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
 
 
-async def viewer(request: web.Request) -> Viewer:
-    """The signed-in person and the teams they can see; a 401 page when not signed in."""
-    web_ = request.app[WEB_KEY]
-    secret = request.cookies.get(COOKIE)
-    now = web_.clock()
-
-    def load(session: Any) -> Viewer | None:
-        person_id = access.session_person(session, secret, now=now) if secret else None
-        if person_id is None:
-            return None
-        return Viewer(person_id, frozenset(access.visible_team_ids(session, person_id)))
-
-    found = await web_.run(load, commit=True)
-    if found is None:
-        raise web.HTTPUnauthorized(
-            text=message(
-                request,
-                "Sign in to see your team",
-                "Ask Joinedup for `dashboard` in your team's channel, or in a direct message, "
-                "and open the link it sends you.",
-                status=401,
-            ).text,
-            content_type="text/html",
-            headers={"WWW-Authenticate": 'Cookie realm="joinedup"'},
-        )
-    return found
+def _sign_in_first(request: web.Request) -> web.HTTPException:
+    return web.HTTPUnauthorized(
+        text=message(
+            request,
+            "Sign in to see your team",
+            "Ask Joinedup for `dashboard` in your team's channel, or in a direct message, "
+            "and open the link it sends you.",
+            status=401,
+        ).text,
+        content_type="text/html",
+        headers={"WWW-Authenticate": 'Cookie realm="joinedup"'},
+    )
 
 
 def _not_found(request: web.Request) -> web.HTTPNotFound:
@@ -283,33 +270,59 @@ def _not_found(request: web.Request) -> web.HTTPNotFound:
     return web.HTTPNotFound(text=page.text, content_type="text/html")
 
 
-async def team_for(request: web.Request) -> tuple[Team, Viewer]:
-    who = await viewer(request)
+async def _signed_in(request: web.Request, work: Callable[[Session, int], T]) -> T:
+    """Check the session cookie and run ``work(session, person_id)`` in the same read-only
+    unit of work (one worker thread, one transaction); a 401 page when not signed in. The
+    session's last-seen time is moved on afterwards, at most once a minute."""
+    web_ = request.app[WEB_KEY]
+    secret = request.cookies.get(COOKIE)
+    now = web_.clock()
+
+    def call(session: Session) -> tuple[T, bool]:
+        live = access.session_person(session, secret, now=now) if secret else None
+        if live is None:
+            raise _Refused(401)
+        person_id, touch = live
+        return work(session, person_id), touch
+
+    try:
+        result, touch = await web_.run(call)
+    except _Refused as refused:
+        raise (_sign_in_first(request) if refused.status == 401 else _not_found(request)) from None
+    if touch and secret:
+        await web_.run(lambda s: access.touch_session(s, secret, now=now), commit=True)
+    return result
+
+
+async def team_for(request: web.Request, work: Callable[[Session, Team], T]) -> tuple[Team, T]:
+    """The path's team, if the signed-in person may see it (else a 404, whether or not it
+    exists), and ``work(session, team)``: all in one unit of work."""
     team_id = int(request.match_info["team_id"])
-    if team_id not in who.team_ids:
-        raise _not_found(request)
-    team = await request.app[WEB_KEY].run(lambda s: s.get(Team, team_id))
-    if team is None:
-        raise _not_found(request)
-    return team, who
+
+    def call(session: Session, person_id: int) -> tuple[Team, T]:
+        if team_id not in access.visible_team_ids(session, person_id):
+            raise _Refused(404)
+        team = session.get(Team, team_id)
+        if team is None:
+            raise _Refused(404)
+        return team, work(session, team)
+
+    return await _signed_in(request, call)
 
 
 # --- pages ------------------------------------------------------------------------------------
 
 
 async def teams_page(request: web.Request) -> web.StreamResponse:
-    who = await viewer(request)
-    teams = await request.app[WEB_KEY].run(lambda s: access.visible_teams(s, who.person_id))
+    teams = await _signed_in(request, access.visible_teams)
     if len(teams) == 1:
         raise web.HTTPFound(f"/web/teams/{teams[0].id}/")
     return render(request, "teams.html", teams=teams, team=None)
 
 
 async def overview_page(request: web.Request) -> web.Response:
-    team, _who = await team_for(request)
-    web_ = request.app[WEB_KEY]
-    now = web_.clock()
-    data = await web_.run(lambda s: views.overview(s, team, now=now))
+    now = request.app[WEB_KEY].clock()
+    team, data = await team_for(request, lambda s, team: views.overview(s, team, now=now))
     return render(request, "overview.html", team=team, o=data, chart=trend_chart(data.trend))
 
 
@@ -351,39 +364,47 @@ def _run_list(session: Any, team: Team, kind: str, args: dict[str, Any], now: dt
 
 
 async def list_page(request: web.Request) -> web.Response:
-    team, _who = await team_for(request)
     kind = request.path.rstrip("/").rsplit("/", 1)[1]
-    web_ = request.app[WEB_KEY]
-    now = web_.clock()
+    now = request.app[WEB_KEY].clock()
     try:
         args = list_filters(request, kind)
+        bad: ViewError | None = None
+    except ViewError as exc:
+        args, bad = {}, exc
+
+    def work(session: Session, team: Team) -> dict[str, Any]:
+        if bad is not None:
+            raise bad
         if kind == "ownership":
-            rows = await web_.run(lambda s: views.ownership(s, team, now=now))
-            return render(request, "ownership.html", team=team, rows=rows)
-        result = await web_.run(lambda s: _run_list(s, team, kind, args, now))
+            return {"rows": views.ownership(session, team, now=now)}
+        found: dict[str, Any] = {"page": _run_list(session, team, kind, args, now)}
+        if kind == "risks":
+            found["grid"] = views.risk_grid(session, team)
+        if kind == "commitments":
+            found["choices"] = filter_choices(session, team, now)
+        return found
+
+    try:
+        team, found = await team_for(request, work)
     except ViewError as exc:
         return message(request, "Check the filters", str(exc), status=400, signed_in=True)
-    extra: dict[str, Any] = {}
-    if kind == "risks":
-        extra["grid"] = await web_.run(lambda s: views.risk_grid(s, team))
-    if kind == "commitments":
-        extra["choices"] = await web_.run(lambda s: filter_choices(s, team))
+    if kind == "ownership":
+        return render(request, "ownership.html", team=team, **found)
     query = {k: v for k, v in request.query.items() if k != "page" and v}
     return render(
         request,
         f"{kind}.html",
         team=team,
-        page=result,
         filters=args,
         query=query,
         csv_url=f"{request.path}.csv" + (f"?{urlencode(query)}" if query else ""),
         page_url=lambda n: f"{request.path}?{urlencode({**query, 'page': n})}",
-        **extra,
+        **found,
     )
 
 
-def filter_choices(session: Any, team: Team) -> dict[str, list[str]]:
-    people = views.people(session, team, now=_now())
+def filter_choices(session: Session, team: Team, now: dt.datetime) -> dict[str, list[str]]:
+    people = views.people(session, team, now=now)
     departments = sorted({p.department for p in people if p.department}, key=str.casefold)
     return {"owners": [p.name for p in people], "departments": departments}
 
@@ -440,32 +461,33 @@ CSV_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 async def list_csv(request: web.Request) -> web.Response:
-    """Every row matching the filters (all pages), as CSV."""
-    team, _who = await team_for(request)
+    """Every row matching the filters (all pages, in one query), as CSV."""
     kind = request.path.rsplit("/", 1)[1].removesuffix(".csv")
-    web_ = request.app[WEB_KEY]
-    now = web_.clock()
+    now = request.app[WEB_KEY].clock()
     columns = CSV_COLUMNS[kind]
     try:
         args = list_filters(request, kind)
+        bad: ViewError | None = None
     except ViewError as exc:
-        return message(request, "Check the filters", str(exc), status=400, signed_in=True)
+        args, bad = {}, exc
 
-    def rows(session: Any) -> list[Sequence[Any]]:
+    def rows(session: Session, team: Team) -> list[Sequence[Any]]:
+        if bad is not None:
+            raise bad
         if kind == "ownership":
             items: Sequence[Any] = views.ownership(session, team, now=now)
         else:
-            args.update(page=1, per_page=None)  # every matching row, in one query
+            args.update(page=1, per_page=None)
             items = _run_list(session, team, kind, args, now).items
         return [[getattr(item, attr) for _h, attr in columns] for item in items]
 
     try:
-        body = to_csv([h for h, _a in columns], await web_.run(rows))
+        team, found = await team_for(request, rows)
     except ViewError as exc:
         return message(request, "Check the filters", str(exc), status=400, signed_in=True)
     filename = f"joinedup-team-{team.id}-{kind}.csv"
     return web.Response(
-        body=body,
+        body=to_csv([h for h, _a in columns], found),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
@@ -473,15 +495,15 @@ async def list_csv(request: web.Request) -> web.Response:
 
 
 async def record_page(request: web.Request) -> web.Response:
-    team, _who = await team_for(request)
     match = _REF.match(request.match_info["ref"].upper())
-    if not match:
-        raise _not_found(request)
-    web_ = request.app[WEB_KEY]
-    now = web_.clock()
-    found = await web_.run(
-        lambda s: views.record(s, team, match.group(1), int(match.group(2)), now=now)
-    )
+    now = request.app[WEB_KEY].clock()
+
+    def work(session: Session, team: Team) -> views.RecordView | None:
+        if not match:
+            return None
+        return views.record(session, team, match.group(1), int(match.group(2)), now=now)
+
+    team, found = await team_for(request, work)
     if found is None:
         raise _not_found(request)
     return render(request, "record.html", team=team, r=found)
