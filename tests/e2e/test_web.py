@@ -18,6 +18,7 @@ from integrations.web.app import WEB_KEY
 from storage.database import Database
 from storage.models import TeamMember, TeamViewer
 from tests.fakes.background import BackgroundServer
+from tests.support import run_joinedup
 from tests.web_support import LEAD, MEMBER, Browser, seed_team, sign_in_url
 
 
@@ -232,3 +233,18 @@ def test_the_overview_shows_this_weeks_figures_and_twelve_weeks_of_completions(d
     assert "Funding ends in March" in page  # the red risk
     assert "Data breach" not in page  # closed
     assert "Weekly case review on Mondays" in page  # a decision of the last 30 days
+
+
+def test_the_console_prints_a_sign_in_link_on_loopback_without_a_public_url(db, now, start):
+    server = start()
+    chat = run_joinedup(
+        "chat", "--team", "Rough Sleeping", "--as", LEAD, stdin="dashboard\n", db_url=db.url
+    )
+    assert chat.returncode == 0, chat.stderr
+    [link] = [w for w in chat.stdout.split() if "/web/sign-in/" in w]
+    assert link.startswith("http://127.0.0.1:3978/web/sign-in/")
+    # The same link, on the server's own port, signs in (the clock: the link's real time).
+    server.app[WEB_KEY].clock = lambda: dt.datetime.now(dt.UTC)
+    browser = Browser(server.url)
+    landed = browser.sign_in(server.url + link.removeprefix("http://127.0.0.1:3978"))
+    assert landed.status_code == 200 and "Rough Sleeping" in landed.text

@@ -116,3 +116,19 @@ def test_malformed_commands_get_a_specific_message_and_the_usage_line(
 def test_a_text_over_4000_characters_is_refused_with_its_length() -> None:
     with pytest.raises(CommandError, match="4,001 characters"):
         parse("decision " + "é" * 4001)
+
+
+def test_dashboard_and_team_viewer_add_parse_to_their_commands() -> None:
+    from commands import actions as a
+    from commands.language import CommandError, parse
+
+    assert parse("dashboard") == a.OpenDashboard()
+    assert parse("team viewer add director@council.example") == a.AddViewer(
+        owner="director@council.example"
+    )
+    try:
+        parse("team viewer add")
+    except CommandError as exc:
+        assert exc.usage == "team viewer add <owner>"
+    else:
+        raise AssertionError("team viewer add without an owner parsed")
