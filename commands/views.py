@@ -100,11 +100,6 @@ def _local_date(moment: dt.datetime | None, tz: ZoneInfo) -> dt.date | None:
     return None if moment is None else moment.astimezone(tz).date()
 
 
-def _commitment_columns() -> tuple[Any, ...]:
-    owner, dept = aliased(Person), aliased(Department)
-    return owner, dept
-
-
 def _commitment_from_row(row: Any, *, today: dt.date, tz: ZoneInfo) -> CommitmentView:
     (number, text, owner, dept, status, created, due, done_at, escalated, reason, link) = row
     overdue = status in OPEN_STATES and due is not None and due < today
@@ -237,26 +232,17 @@ class DecisionView:
     source_link: str | None
 
 
-def decisions(
+def _decision_rows(
     session: Session,
     team: Team,
-    *,
-    status: str = "all",
-    page: int = 1,
-    per_page: int | None = PER_PAGE,
-) -> Page[DecisionView]:
-    """A team's decisions, newest first; each names the one it supersedes and the one that
-    superseded it (follow them for the whole chain: ``decision_chain``)."""
-    if status not in ("active", "superseded", "all"):
-        raise ViewError("status must be one of active, superseded, all")
-    offset, limit = page_bounds(page, per_page)
+    *conditions: Any,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[DecisionView, ...]:
+    """Decisions of ``team`` matching ``conditions``, newest first, with both chain links."""
     tz = ZoneInfo(team.timezone)
     who, dept = aliased(Person), aliased(Department)
     older, newer = aliased(Decision), aliased(Decision)
-    conditions: list[Any] = [Decision.team_id == team.id]
-    if status != "all":
-        conditions.append(Decision.status == status)
-    total = session.scalar(select(func.count()).select_from(Decision).where(*conditions))
     rows = session.execute(
         select(
             Decision.number,
@@ -274,12 +260,12 @@ def decisions(
         .outerjoin(dept, dept.id == Decision.department_id)
         .outerjoin(older, older.id == Decision.supersedes_id)
         .outerjoin(newer, newer.id == Decision.superseded_by_id)
-        .where(*conditions)
+        .where(Decision.team_id == team.id, *conditions)
         .order_by(Decision.number.desc())
         .offset(offset)
         .limit(limit)
     )
-    items = tuple(
+    return tuple(
         DecisionView(
             ref=f"D-{n}",
             number=n,
@@ -295,6 +281,26 @@ def decisions(
         )
         for n, text, rationale, by, dept_name, st, created, old, new, link in rows
     )
+
+
+def decisions(
+    session: Session,
+    team: Team,
+    *,
+    status: str = "all",
+    page: int = 1,
+    per_page: int | None = PER_PAGE,
+) -> Page[DecisionView]:
+    """A team's decisions, newest first; each names the one it supersedes and the one that
+    superseded it (a record's page shows the whole chain: ``record``)."""
+    if status not in ("active", "superseded", "all"):
+        raise ViewError("status must be one of active, superseded, all")
+    offset, limit = page_bounds(page, per_page)
+    conditions: list[Any] = [] if status == "all" else [Decision.status == status]
+    total = session.scalar(
+        select(func.count()).select_from(Decision).where(Decision.team_id == team.id, *conditions)
+    )
+    items = _decision_rows(session, team, *conditions, offset=offset, limit=limit)
     return Page(
         items=items, total=int(total or 0), page=page, per_page=per_page or max(1, len(items))
     )
@@ -603,10 +609,8 @@ def overview(session: Session, team: Team, *, now: dt.datetime) -> Overview:
 def decisions_since(
     session: Session, team: Team, *, since: dt.datetime
 ) -> tuple[DecisionView, ...]:
-    page = decisions(session, team, per_page=MAX_PER_PAGE)
-    tz = ZoneInfo(team.timezone)
-    cutoff = since.astimezone(tz).date()
-    return tuple(d for d in page.items if d.decided_on >= cutoff)
+    """Decisions logged at or after ``since``, newest first (at most ``MAX_PER_PAGE``)."""
+    return _decision_rows(session, team, Decision.created_at >= since, limit=MAX_PER_PAGE)
 
 
 # --- one record ---------------------------------------------------------------------------------
@@ -710,7 +714,9 @@ def record(
             if nxt is None or nxt in chain_numbers:
                 break
             chain_numbers.append(nxt)
-        all_views = {d.number: d for d in decisions_numbered(session, team, chain_numbers)}
+        all_views = {
+            d.number: d for d in _decision_rows(session, team, Decision.number.in_(chain_numbers))
+        }
         decision = all_views[number]
         return RecordView(
             "decision",
@@ -739,48 +745,3 @@ def record(
         )
         return RecordView("risk", view_r.ref, view_r, _history(session, team, "risk", risk.id))
     return None
-
-
-def decisions_numbered(session: Session, team: Team, numbers: list[int]) -> list[DecisionView]:
-    tz = ZoneInfo(team.timezone)
-    who, dept = aliased(Person), aliased(Department)
-    older, newer = aliased(Decision), aliased(Decision)
-    rows = session.execute(
-        select(
-            Decision.number,
-            Decision.text,
-            Decision.rationale,
-            who.display_name,
-            dept.name,
-            Decision.status,
-            Decision.created_at,
-            older.number,
-            newer.number,
-            Decision.source_link,
-        )
-        .join(who, who.id == Decision.decided_by_id)
-        .outerjoin(dept, dept.id == Decision.department_id)
-        .outerjoin(older, older.id == Decision.supersedes_id)
-        .outerjoin(newer, newer.id == Decision.superseded_by_id)
-        .where(Decision.team_id == team.id, Decision.number.in_(numbers))
-    )
-    return [
-        DecisionView(
-            ref=f"D-{n}",
-            number=n,
-            text=text,
-            rationale=rationale,
-            decided_by=by,
-            department=dept_name,
-            status=st,
-            decided_on=created.astimezone(tz).date(),
-            supersedes=f"D-{old}" if old is not None else None,
-            superseded_by=f"D-{new}" if new is not None else None,
-            source_link=link,
-        )
-        for n, text, rationale, by, dept_name, st, created, old, new, link in rows
-    ]
-
-
-def team_for_viewer(session: Session, team_id: int) -> Team | None:
-    return session.get(Team, team_id)

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from commands.weekly import IsoWeek
+from tests.spreadsheets import table_data
 from tests.support import run_joinedup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,16 +61,15 @@ def test_export_writes_a_workbook_whose_summary_matches_the_console_log(
     assert "  Decisions made: 2" in summary and "  Blocked: 1" in summary
 
     wb = load_workbook(io.BytesIO(path.read_bytes()))
-    figures = {r[0]: r[1] for r in wb["Summary"].iter_rows(max_row=16, max_col=2, values_only=True)}
+    figures = {r["Figure"]: r["Value"] for r in table_data(wb, "Summary", "tblHeadline")}
     assert figures["Decisions made"] == 2
     assert figures["Commitments made"] == 3
     assert figures["Completed"] == 1 and figures["Completed on time"] == 1
     assert figures["Open"] == 2 and figures["Blocked"] == 1
-    departments = {
-        r[0]: r for r in wb["Summary"].iter_rows(min_row=20, max_col=10, values_only=True) if r[0]
-    }
+    departments = {r["Department"]: r for r in table_data(wb, "Summary", "tblDepartments")}
     assert set(departments) == {"Health", "Housing"}
-    assert departments["Health"][2] == 1 and departments["Housing"][2] == 2  # commitments made
+    assert departments["Health"]["Commitments made"] == 1
+    assert departments["Housing"]["Commitments made"] == 2
     assert [r[0] for r in wb["Decisions"].iter_rows(min_row=2, values_only=True)] == ["D-1", "D-2"]
 
 
