@@ -40,7 +40,7 @@ def upgrade() -> None:
             ["added_by_id"], ["people.id"], name=op.f("fk_team_viewers_added_by_id_people")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team_viewers")),
-        sa.UniqueConstraint("team_id", "person_id", name=op.f("uq_team_viewers_team_id")),
+        sa.UniqueConstraint("team_id", "person_id", name=op.f("uq_team_viewers_team_id_person_id")),
     )
     op.create_index(op.f("ix_team_viewers_team_id"), "team_viewers", ["team_id"])
     op.create_index(op.f("ix_team_viewers_person_id"), "team_viewers", ["person_id"])
