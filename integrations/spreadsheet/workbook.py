@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
@@ -36,7 +35,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from commands.weekly import FIGURE_LABELS, NO_DEPARTMENT, Figures, WeeklyReport
-from integrations.spreadsheet.cells import CellMaker, Column
+from integrations.spreadsheet.cells import CellMaker, Column, clean_text
 
 SHEETS = ("Summary", "Decisions", "Commitments", "Overdue", "Risks", "Ownership")
 TABLE_STYLE = "TableStyleMedium2"
@@ -115,8 +114,9 @@ TITLE_FONT = Font(bold=True, size=14)
 
 
 def _footer_text(text: str) -> str:
-    # "&" starts a header/footer code in Excel and LibreOffice: a literal one is "&&".
-    return text.replace("&", "&&")
+    # "&" starts a header/footer code in Excel and LibreOffice: a literal one is "&&". Excel
+    # allows 255 characters for the whole footer, codes included.
+    return clean_text(text).replace("\n", " ")[:120].replace("&", "&&")
 
 
 def print_setup(ws: WriteOnlyWorksheet, *, footer: str) -> None:
@@ -246,8 +246,10 @@ def _rag(column: str, *, status: str) -> Callable[[WriteOnlyWorksheet, str], Non
 def _summary_sheet(wb: Workbook, report: WeeklyReport, *, footer: str) -> None:
     sheet = _Sheet(wb, "Summary", DEPARTMENT, footer=footer)
     sheet.ws.column_dimensions["B"].width = 24
-    title = WriteOnlyCell(sheet.ws, value=f"{report.team_name}: weekly joint delivery summary")
-    title.font = TITLE_FONT
+    # The team's name is text someone typed: made safe like every other cell, then enlarged.
+    title = sheet.cells.text(f"{report.team_name}: weekly joint delivery summary", bold=True)
+    if not isinstance(title, str):
+        title.font = TITLE_FONT
     sheet.ws.append([title])
     sheet.rows += 1
     sheet.append(
