@@ -79,12 +79,16 @@ def test_a_lead_signs_in_reads_every_page_and_downloads_a_csv(db, now, server, b
     # bypass_csp: axe is injected as an inline script, which the pages' CSP forbids.
     context = browser.new_context(accept_downloads=True, bypass_csp=True)
     page = context.new_page()
+    violations: dict[str, list[dict[str, Any]]] = {}
+    page.goto(f"{server.url}/web/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to see your team"
+    violations["not signed in"] = axe_violations(page)
     page.goto(sign_in_url(desk, as_=LEAD, base=server.url))
+    violations["sign in"] = axe_violations(page)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/web/teams/1/")
     assert page.get_by_role("heading", level=1).inner_text() == "Rough Sleeping"
 
-    violations: dict[str, list[dict[str, Any]]] = {}
     violations["overview"] = axe_violations(page)
     for name in ("Commitments", "Decisions", "Risks", "Ownership"):
         page.get_by_role("link", name=name, exact=True).first.click()
@@ -115,5 +119,13 @@ def test_a_lead_signs_in_reads_every_page_and_downloads_a_csv(db, now, server, b
     violations["decision"] = axe_violations(page)
     page.goto(f"{server.url}/web/teams/1/records/R-1")
     violations["risk"] = axe_violations(page)
+    page.goto(f"{server.url}/web/teams/1/decisions?per_page=1&page=2")
+    assert page.get_by_role("navigation", name="Pagination").count() == 1
+    violations["paginated"] = axe_violations(page)
+    page.goto(f"{server.url}/web/teams/1/records/C-999")
+    violations["not found"] = axe_violations(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{server.url}/web/teams/1/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to see your team"
     context.close()
     assert {k: v for k, v in violations.items() if v} == {}
