@@ -45,6 +45,7 @@ T = TypeVar("T")
 
 HERE = Path(__file__).parent
 COOKIE = "joinedup_session"
+REFRESH_COOKIE: web.RequestKey[str] = web.RequestKey("joinedup.refresh_cookie", str)
 WEB_KEY: web.AppKey[Web] = web.AppKey("web")
 _REF = re.compile(r"^([CDR])-(\d{1,9})$")
 
@@ -170,6 +171,9 @@ async def _security_headers(
         if name == "Cache-Control" and request.path.startswith("/web/static/"):
             continue
         response.headers.setdefault(name, value)
+    refreshed = request.get(REFRESH_COOKIE)
+    if refreshed:
+        set_session_cookie(response, request.app[WEB_KEY], refreshed)
     return response
 
 
@@ -218,16 +222,22 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             status=403,
         )
     response = web.Response(status=303, headers={"Location": "/web/"})
+    set_session_cookie(response, web_, cookie)
+    return response
+
+
+def set_session_cookie(response: web.StreamResponse, web_: Web, secret: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure behind https, for ``/web`` only,
+    kept by the browser for 12 hours from the last request (the server enforces the same)."""
     response.set_cookie(
         COOKIE,
-        cookie,
+        secret,
         httponly=True,
         secure=web_.secure_cookie,
         samesite="Lax",
         path="/web",
         max_age=int(access.SESSION_IDLE.total_seconds()),
     )
-    return response
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
@@ -291,6 +301,7 @@ async def _signed_in(request: web.Request, work: Callable[[Session, int], T]) ->
         raise (_sign_in_first(request) if refused.status == 401 else _not_found(request)) from None
     if touch and secret:
         await web_.run(lambda s: access.touch_session(s, secret, now=now), commit=True)
+        request[REFRESH_COOKIE] = secret  # the browser keeps it 12 hours from now, too
     return result
 
 

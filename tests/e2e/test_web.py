@@ -101,7 +101,10 @@ def test_a_session_ends_after_12_hours_without_a_request(db, now, start, clock):
     browser = Browser(server.url)
     browser.sign_in(sign_in_url(desk, as_=LEAD, base=server.url))
     clock.now = now + dt.timedelta(hours=11)
-    assert browser.get("/web/teams/1/").status_code == 200
+    page = browser.get("/web/teams/1/")
+    assert page.status_code == 200
+    # The browser is told to keep the cookie for 12 hours from this request, too.
+    assert "Max-Age=43200" in page.headers["Set-Cookie"]
     clock.now = now + dt.timedelta(hours=22, minutes=59)
     assert browser.get("/web/teams/1/").status_code == 200  # 11h59 after the last request
     clock.now = now + dt.timedelta(hours=35)
