@@ -341,8 +341,8 @@ def _int(request: web.Request, name: str, default: int) -> int:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise ViewError(f"{name} must be a whole number")
+    if not raw.isdigit() or len(raw) > 9:
+        raise ViewError(f"{name} must be a whole number up to 999,999,999")
     return int(raw)
 
 

@@ -150,6 +150,10 @@ def test_commitments_are_filtered_and_sorted_overdue_first(db, now, start):
     bad = browser.get("/web/teams/1/commitments", params={"status": "sideways"})
     assert bad.status_code == 400 and "status must be one of" in bad.text
     assert browser.get("/web/teams/1/commitments", params={"page": "x"}).status_code == 400
+    huge = browser.get("/web/teams/1/commitments", params={"page": "9" * 30})
+    assert huge.status_code == 400
+    assert browser.get("/web/teams/1/commitments", params={"page": "0"}).status_code == 400
+    assert browser.get("/web/teams/1/commitments.csv", params={"owner": "x\x00"}).status_code == 400
 
 
 def test_every_list_downloads_as_csv_and_no_cell_is_a_formula(db, now, start):
