@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -237,6 +238,14 @@ def test_the_overview_shows_this_weeks_figures_and_twelve_weeks_of_completions(d
     page = browser.get("/web/teams/1/").text
     assert page.count('<th scope="row" class="govuk-table__header">2026-W') == 12
     assert "2026-W47" in page and "2026-W36" in page
+    cells = (
+        r'2026-W{}</th><td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">(\d+)</td>'
+    )
+    # C-6 done on time on 8 Nov (W45), C-5 done 10 days late on 15 Nov (W46).
+    assert re.search(cells.format(45), page).groups() == ("1", "0")
+    assert re.search(cells.format(46), page).groups() == ("0", "1")
+    assert re.search(cells.format(47), page).groups() == ("0", "0")
     assert "Funding ends in March" in page  # the red risk
     assert "Data breach" not in page  # closed
     assert "Weekly case review on Mondays" in page  # a decision of the last 30 days
