@@ -197,6 +197,8 @@ def test_a_record_page_shows_its_history_and_a_decisions_supersede_chain(db, now
     risks = browser.get("/web/teams/1/risks", params={"status": "all"}).text
     assert risks.index("R-1") < risks.index("R-2") < risks.index("R-3")
     assert "Was red" in risks  # the closed red risk is not shown as a live red one
+    superseded = browser.get("/web/teams/1/decisions", params={"status": "superseded"}).text
+    assert "records/D-1" in superseded and "records/D-3" not in superseded
 
 
 def test_a_lead_adds_a_viewer_who_signs_in_from_a_direct_message(db, now, start):
