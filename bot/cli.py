@@ -327,6 +327,61 @@ def add_db(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_db)
 
 
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    """``token create --team T --label L`` (the token is printed once, on the last line),
+    ``token list``, ``token revoke <label>``: bearer tokens for the JSON API."""
+    from storage import access
+    from storage.teams import team_by_name
+
+    db = open_database(settings)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with db.uow() as uow:
+            session = uow.session
+            if args.action == "create":
+                label = (args.label or "").strip()
+                if not label or len(label) > 100:
+                    raise UsageError("give --label: a name for the token, up to 100 characters")
+                team = team_by_name(session, args.team or "")
+                if team is None:
+                    raise UsageError(f'there is no team called "{args.team}"')
+                if access.api_token_by_label(session, label) is not None:
+                    raise UsageError(f'a token labelled "{label}" exists already')
+                secret = access.create_api_token(session, team_id=team.id, label=label, now=now)
+                uow.commit()
+                print(f"Token {label} for {team.name} (team id {team.id}); it is shown only once:")
+                print(secret)
+            elif args.action == "list":
+                for token, team_name in access.api_tokens(session):
+                    state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
+                    print(
+                        f"{token.label}\t{team_name}\tcreated {token.created_at:%Y-%m-%d}\t{state}"
+                    )
+            else:
+                found = access.api_token_by_label(session, args.label or "")
+                if found is None:
+                    raise UsageError(f'there is no token labelled "{args.label}"')
+                if found.revoked_at is None:
+                    found.revoked_at = now
+                    uow.commit()
+                print(f"Token {found.label} is revoked.")
+    finally:
+        db.dispose()
+    return 0
+
+
+def add_token(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("token", help="bearer tokens for the JSON API: create, list, revoke")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="a new token for one team (printed once)")
+    create.add_argument("--team", required=True, help="the team's name")
+    create.add_argument("--label", required=True, help="a unique name for the token")
+    actions.add_parser("list", help="every token: label, team, created, live or revoked")
+    revoke = actions.add_parser("revoke", help="stop a token working")
+    revoke.add_argument("label")
+    p.set_defaults(func=cmd_token)
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_serve,
     add_chat,
@@ -336,6 +391,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_remind,
     add_worker,
     add_export,
+    add_token,
 ]
 
 

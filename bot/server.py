@@ -18,6 +18,7 @@ from bot.outbox import OutboxWorker
 from bot.scheduler import install_scheduler
 from bot.settings import Settings
 from integrations.teams.endpoint import mount_teams
+from integrations.web import mount_web
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def build_app(
     if settings.scheduler_enabled:
         install_scheduler(app, settings, db, outbox.notifiers)
     add_download_routes(app, settings, db)
+    mount_web(app, db, public_url=settings.public_url, port=settings.port)
     return app
 
 

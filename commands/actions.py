@@ -355,6 +355,18 @@ MeasureCommand = (
 )
 
 
+@dataclass(frozen=True)
+class OpenDashboard:
+    """``dashboard``: a personal sign-in link to the live view of the teams you can see."""
+
+
+@dataclass(frozen=True)
+class AddViewer:
+    """``team viewer add <owner>``: read-only access to this team's live view (leads)."""
+
+    owner: str
+
+
 Command = (
     LogDecision
     | SupersedeDecision
@@ -399,4 +411,6 @@ Command = (
     | SetEscalationThreshold
     | RateRisk
     | MeasureCommand
+    | OpenDashboard
+    | AddViewer
 )

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from commands import actions as a
+from commands import dashboard, identity, measures, proposals, scope, summary
 from commands import handlers as h
-from commands import identity, measures, proposals, scope, summary
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -84,6 +84,8 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.LogForMeasure: lambda cmd, ctx: measures.log_for_measure(
         cmd, ctx, HANDLERS[type(cmd.record)]
     ),
+    a.OpenDashboard: dashboard.open_dashboard,
+    a.AddViewer: dashboard.add_viewer,
 }
 
 # Commands that only read. They take no claim, join nobody to a team and write nothing
@@ -98,6 +100,8 @@ READS: frozenset[type] = frozenset(
         a.ShowWeeklySummary,
         a.ListProposals,
         a.WhoCanDecide,
+        a.ListMeasures,
+        a.ShowOutcome,
     }
 )
 

@@ -128,6 +128,16 @@ USAGES: tuple[Usage, ...] = (
         "The weekly joint delivery summary (default: last week), with its spreadsheet.",
         example="summary 2026-W47",
     ),
+    Usage(
+        "dashboard",
+        "dashboard",
+        "A personal sign-in link (15 minutes, single use) to the live view of your teams.",
+    ),
+    Usage(
+        "team viewer add",
+        "team viewer add <owner>",
+        "Let someone outside the channel see this team's live view, read-only (team leads).",
+    ),
     Usage("help", "help [command]", "This help, or one command's."),
 )
 
@@ -431,6 +441,8 @@ def parse(text: str) -> a.Command:
         return a.ConfirmClaim(code=words[1].upper())
     if verb == "summary":
         return a.ShowWeeklySummary(week=rest or None)
+    if verb == "dashboard":
+        return a.OpenDashboard()
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
     raise CommandError(_unknown_verb(verb), usage=usage_line("help"))
@@ -602,6 +614,12 @@ def _team(words: list[str]) -> a.Command:
         return a.MakeLead(owner=_owner(words[1], "team lead"))
     if sub == "link":
         return a.LinkTeam()
+    if sub == "viewer":
+        if len(words) != 3 or words[1].lower() != "add":
+            raise CommandError(
+                "Who should see this team's live view?", usage=usage_line("team viewer add")
+            )
+        return a.AddViewer(owner=_owner(words[2], "team viewer add"))
     if sub == "join":
         if len(words) != 2:
             raise CommandError(

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from commands.language import CommandError
@@ -278,6 +278,7 @@ class CommitmentRow(NamedTuple):
     status: str
     done_on: dt.date | None  # team-local
     days_overdue: int
+    days_late: int  # done after its due date: by how many days (else 0)
     escalated_on: dt.date | None  # team-local
     link: str | None
 
@@ -512,8 +513,10 @@ class WeeklyReport:
     def commitments(self) -> Iterator[CommitmentRow]:
         """Open commitments (open or blocked, now) plus those closed in the week: done
         (``done_at`` in the week) or cancelled (last changed, ``updated_at``, in the week:
-        the log has no separate cancellation time), in number order."""
+        the log has no separate cancellation time); overdue first, then by due date (undated
+        last), then by number."""
         today = self.today
+        overdue_now = and_(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today)
         for row in self._commitment_rows(
             or_(
                 Commitment.status.in_(OPEN_STATES),
@@ -528,10 +531,16 @@ class WeeklyReport:
                     Commitment.updated_at < self.end,
                 ),
             ),
-            order_by=(Commitment.number,),
+            order_by=(
+                case((overdue_now, 0), else_=1),
+                Commitment.due_date.is_(None),
+                Commitment.due_date,
+                Commitment.number,
+            ),
         ):
             number, text, owner, dept_name, created, due, status, done_at, escalated, link = row
             overdue = _days_overdue(status, due, today)
+            done_on = self._local_date(done_at)
             yield CommitmentRow(
                 ref=f"C-{number}",
                 text=text,
@@ -540,8 +549,9 @@ class WeeklyReport:
                 created=self._local_date(created) or today,
                 due=due,
                 status=status,
-                done_on=self._local_date(done_at),
+                done_on=done_on,
                 days_overdue=overdue,
+                days_late=days_late(status, due, done_on),
                 escalated_on=self._local_date(escalated),
                 link=link,
             )
@@ -575,7 +585,8 @@ class WeeklyReport:
             )
 
     def risks(self) -> Iterator[RiskRow]:
-        """The whole risk register: open risks first, then closed, each in number order."""
+        """The whole risk register: open risks first, then closed; within each, by rating
+        (impact x likelihood, highest first), then by number."""
         owner, dept = aliased(Person), aliased(Department)
         stmt = (
             select(
@@ -591,7 +602,7 @@ class WeeklyReport:
             .outerjoin(owner, owner.id == Risk.owner_id)
             .outerjoin(dept, dept.id == owner.department_id)
             .where(Risk.team_id == self.team_id)
-            .order_by((Risk.status == "open").desc(), Risk.number)
+            .order_by((Risk.status == "open").desc(), risk_score_column().desc(), Risk.number)
             .execution_options(yield_per=BATCH)
         )
         for (
@@ -702,6 +713,19 @@ class WeeklyReport:
             .order_by(TeamMember.joined_at, TeamMember.id)
         ).all()
         return ", ".join(names) if names else None
+
+
+def risk_score_column() -> ColumnElement[int]:
+    """``commands.rules.risk_rating``'s score (impact x likelihood, 1 to 9) in SQL."""
+    level = {"low": 1, "medium": 2, "high": 3}
+    return case(level, value=Risk.impact, else_=2) * case(level, value=Risk.likelihood, else_=2)
+
+
+def days_late(status: str, due: dt.date | None, done_on: dt.date | None) -> int:
+    """How many days after its due date a commitment was done (team-local dates), else 0."""
+    if status != "done" or due is None or done_on is None or done_on <= due:
+        return 0
+    return (done_on - due).days
 
 
 def _days_overdue(status: str, due: dt.date | None, today: dt.date) -> int:

@@ -69,6 +69,7 @@ COMMITMENTS = (
     Column("Status", 11),
     Column("Done on", 12, "date"),
     Column("Days overdue", 13, "int"),
+    Column("Days late", 10, "int"),
     Column("Escalated", 12, "date"),
     Column("Source", 10, "link"),
 )
@@ -125,17 +126,47 @@ ESCALATED = (
     Column("To", 13),
     Column("On", 13, "date"),
 )
+# Each figure column as wide as its header, so that no header is cut off on screen or paper.
 DEPARTMENT = (Column("Department", 28),) + tuple(
-    Column(label, 13, "percent" if attr == "on_time_percent" else "int")
+    Column(label, max(12, len(label) + 3), "percent" if attr == "on_time_percent" else "int")
     for attr, label in FIGURE_LABELS
 )
+TITLE_FONT = Font(bold=True, size=14)
+
+
+def _footer_text(text: str) -> str:
+    # "&" starts a header/footer code in Excel and LibreOffice: a literal one is "&&". Excel
+    # allows 255 characters for the whole footer, codes included.
+    return clean_text(text).replace("\n", " ")[:120].replace("&", "&&")
+
+
+def print_setup(ws: WriteOnlyWorksheet, *, footer: str) -> None:
+    """Print landscape on A4, scaled to one page wide (as many pages tall as it takes), the
+    first row repeated on every page, and a footer: ``footer`` (team and week), the sheet's
+    name, and "Page n of m". Set before the first row: write-only sheets write the sheet
+    properties (fit to page) ahead of the rows."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = _footer_text(footer)
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.evenFooter.left.text = ws.oddFooter.left.text
+    ws.evenFooter.center.text = "&A"
+    ws.evenFooter.right.text = "Page &P of &N"
 
 
 class _Sheet:
     """A write-only sheet with a frozen bold header, whose rows are counted for its table."""
 
-    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column]) -> None:
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column], *, footer: str) -> None:
         self.ws: WriteOnlyWorksheet = wb.create_sheet(title)
+        print_setup(self.ws, footer=footer)
         self.columns = columns
         self.cells = CellMaker(self.ws)
         self.converters = self.cells.converters(columns)
@@ -187,9 +218,10 @@ def _data_sheet(
     *,
     table: str,
     empty: str,
+    footer: str,
     formatting: Callable[[WriteOnlyWorksheet, str], None] | None = None,
 ) -> None:
-    sheet = _Sheet(wb, title, columns)
+    sheet = _Sheet(wb, title, columns, footer=footer)
     sheet.header()
     for row in rows:
         sheet.append(row)
@@ -213,21 +245,50 @@ def _highlight_overdue(column: str) -> Callable[[WriteOnlyWorksheet, str], None]
     return add
 
 
-def _rag(column: str) -> Callable[[WriteOnlyWorksheet, str], None]:
+def _rag(column: str, *, status: str | None = None) -> Callable[[WriteOnlyWorksheet, str], None]:
+    """The RAG cell coloured red, amber or green; with ``status`` (a risk's status column)
+    only while it is open: a closed risk's rating stays as text, uncoloured (a closed risk
+    is not a live red one)."""
+
     def add(ws: WriteOnlyWorksheet, data: str) -> None:
         first, last = data.split(":")
-        cells = f"{column}{first[1:]}:{column}{''.join(c for c in last if c.isdigit())}"
+        row = first[1:]
+        cells = f"{column}{row}:{column}{''.join(c for c in last if c.isdigit())}"
         for word, fill in (("red", OVERDUE_FILL), ("amber", AMBER_FILL), ("green", GREEN_FILL)):
             ws.conditional_formatting.add(
-                cells, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
+                cells,
+                FormulaRule(
+                    formula=[
+                        f'AND(${column}{row}="{word}",${status}{row}="open")'
+                        if status
+                        else f'${column}{row}="{word}"'
+                    ],
+                    fill=fill,
+                ),
             )
 
     return add
 
 
-def _summary_sheet(wb: Workbook, report: WeeklyReport, outcome: OutcomeReport) -> None:
-    sheet = _Sheet(wb, "Summary", DEPARTMENT)
+def _summary_sheet(
+    wb: Workbook, report: WeeklyReport, outcome: OutcomeReport, *, footer: str
+) -> None:
+    sheet = _Sheet(wb, "Summary", DEPARTMENT, footer=footer)
     sheet.ws.column_dimensions["B"].width = 24
+    # The team's name is text someone typed: made safe like every other cell, then enlarged.
+    title = sheet.cells.text(f"{report.team_name}: weekly joint delivery summary", bold=True)
+    if not isinstance(title, str):
+        title.font = TITLE_FONT
+    sheet.ws.append([title])
+    sheet.rows += 1
+    sheet.append(
+        [
+            f"{report.week.label} ({report.week.span()}). Generated "
+            f"{report.generated_at:%Y-%m-%d %H:%M} ({report.timezone})."
+        ],
+        (Column("", 0),),
+    )
+    sheet.blank()
     _outcome_rows(sheet, outcome)
     headline_first = sheet.rows + 1
     sheet.header(HEADLINE)
@@ -274,6 +335,11 @@ def _summary_sheet(wb: Workbook, report: WeeklyReport, outcome: OutcomeReport) -
     # openpyxl 3.1 writes axes as deleted unless told otherwise; Excel would hide them.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    # Whole commitments on the value axis: from 0, integer ticks, about five of them.
+    peak = max((max(d.figures.completed, d.figures.overdue) for d in departments), default=0)
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.majorUnit = max(1, -(-peak // 5))
+    chart.y_axis.number_format = "0"
     labels = [a for a, _ in FIGURE_LABELS]
     for attr in ("completed", "overdue"):
         col = 2 + labels.index(attr)
@@ -323,8 +389,9 @@ def build_workbook(
     """
     outcome = outcome or OutcomeReport(outcome=None, measures=())
     wb = Workbook(write_only=True)
-    _summary_sheet(wb, report, outcome)
-    _measures_sheet(wb, outcome)
+    footer = f"{report.team_name}, {report.week.label}"
+    _summary_sheet(wb, report, outcome, footer=footer)
+    _measures_sheet(wb, outcome, footer=footer)
     # (title, columns, rows, table name, text for an empty sheet, conditional formatting)
     sheets = (
         ("Decisions", DECISIONS, report.decisions(), "tblDecisions",
@@ -333,12 +400,21 @@ def build_workbook(
          "No open commitments, and none closed this week.", _highlight_overdue("I")),
         ("Overdue", OVERDUE, report.overdue(), "tblOverdue",
          "Nothing is overdue.", _highlight_overdue("F")),
-        ("Risks", RISKS, report.risks(), "tblRisks", "No risks logged.", _rag("E")),
+        ("Risks", RISKS, report.risks(), "tblRisks", "No risks logged.", _rag("E", status="H")),
         ("Ownership", OWNERSHIP, report.ownership(), "tblOwnership",
          "No ownership areas recorded.", None),
     )  # fmt: skip
     for title, columns, rows, table, empty, formatting in sheets:
-        _data_sheet(wb, title, columns, rows, table=table, empty=empty, formatting=formatting)
+        _data_sheet(
+            wb,
+            title,
+            columns,
+            rows,
+            table=table,
+            empty=empty,
+            footer=footer,
+            formatting=formatting,
+        )
     wb.save(out)
 
 
@@ -395,11 +471,11 @@ def _outcome_rows(sheet: _Sheet, outcome: OutcomeReport) -> None:
     sheet.blank()
 
 
-def _measures_sheet(wb: Workbook, outcome: OutcomeReport) -> None:
+def _measures_sheet(wb: Workbook, outcome: OutcomeReport, *, footer: str) -> None:
     """Each measure (baseline, target, target date, owner and department, latest, status),
     every value by period with the target line, and a line chart per measure of its values
     against its target line."""
-    sheet = _Sheet(wb, "Measures", MEASURES)
+    sheet = _Sheet(wb, "Measures", MEASURES, footer=footer)
     sheet.header()
     for m in outcome.measures:
         latest = m.latest

@@ -230,12 +230,14 @@ def test_the_commitments_sheet_has_open_ones_and_those_closed_in_the_week(
     wb = open_workbook(export(db).content)
     rows = {r["ID"]: r for r in records(wb, "Commitments")}
     # Open: C-1, C-2, C-6, C-7; closed in the week: C-3, C-4, C-5 (done), C-9 (cancelled).
-    # C-8 was done on Monday after the week, so it is neither.
-    assert list(rows) == ["C-1", "C-2", "C-3", "C-4", "C-5", "C-6", "C-7", "C-9"]
+    # C-8 was done on Monday after the week, so it is neither. Overdue first (C-1, C-6), then
+    # by due date, then by number; C-5 has no due date.
+    assert list(rows) == ["C-1", "C-6", "C-3", "C-4", "C-9", "C-7", "C-2", "C-5"]
     c3 = rows["C-3"]
     assert c3["Due"].date() == dt.date(2026, 11, 18)
     assert c3["Done on"].date() == dt.date(2026, 11, 19)
     assert (c3["Status"], c3["Days overdue"], c3["Department"]) == ("done", 0, "Health")
+    assert c3["Days late"] == 1 and rows["C-4"]["Days late"] == 0
     assert rows["C-6"]["Days overdue"] == 4 and rows["C-1"]["Days overdue"] == 11
     assert rows["C-1"]["Escalated"].date() == dt.date(2026, 11, 19)
     assert rows["C-7"]["Status"] == "blocked" and rows["C-9"]["Status"] == "cancelled"
@@ -243,7 +245,7 @@ def test_the_commitments_sheet_has_open_ones_and_those_closed_in_the_week(
     ws = wb["Commitments"]
     for cell in ws["E"][1:] + ws["F"][1:]:
         assert cell.value is None or cell.is_date, cell.coordinate
-    links = {ws.cell(r, 1).value: ws.cell(r, 11) for r in range(2, ws.max_row + 1)}
+    links = {ws.cell(r, 1).value: ws.cell(r, 12) for r in range(2, ws.max_row + 1)}
     assert links["C-4"].hyperlink.target == TEAMS_LINK
     assert links["C-6"].hyperlink is None and links["C-6"].value is None  # javascript: refused
     [rule_range] = [str(r.sqref) for r in ws.conditional_formatting]
@@ -274,7 +276,10 @@ def test_the_risks_sheet_is_the_register_with_a_rag_rating(week: Desk, db: Datab
     ]
     assert rows[0]["Logged"].date() == dt.date(2026, 11, 17)
     rules = [r for cf in wb["Risks"].conditional_formatting for r in cf.rules]
-    assert {r.formula[0] for r in rules} == {'"red"', '"amber"', '"green"'}
+    # Coloured only while open: a closed risk's rating is not shown as a live red one.
+    assert {r.formula[0] for r in rules} == {
+        f'AND($E2="{word}",$H2="open")' for word in ("red", "amber", "green")
+    }
 
 
 def test_the_ownership_sheet_lists_raci_people_and_departments(week: Desk, db: Database) -> None:

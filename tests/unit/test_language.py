@@ -163,3 +163,19 @@ def test_the_new_record_commands_parse(text: str, expected: a.Command) -> None:
 def test_a_risk_change_without_what_to_change_is_refused(text: str) -> None:
     with pytest.raises(CommandError):
         parse(text)
+
+
+def test_dashboard_and_team_viewer_add_parse_to_their_commands() -> None:
+    from commands import actions as a
+    from commands.language import CommandError, parse
+
+    assert parse("dashboard") == a.OpenDashboard()
+    assert parse("team viewer add director@council.example") == a.AddViewer(
+        owner="director@council.example"
+    )
+    try:
+        parse("team viewer add")
+    except CommandError as exc:
+        assert exc.usage == "team viewer add <owner>"
+    else:
+        raise AssertionError("team viewer add without an owner parsed")
