@@ -48,7 +48,10 @@ def open_database(settings: Settings) -> Database:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console
+    from commands.dashboard import set_web_origin
 
+    # `dashboard` links point where `joinedup serve` answers with these same settings.
+    set_web_origin(settings.public_url or f"http://127.0.0.1:{settings.port}")
     db = open_database(settings)
     interactive = sys.stdin.isatty() and not args.json
 
@@ -105,6 +108,14 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import run_server
 
+    if settings.public_url and not settings.secret_key:
+        # Each process would sign links with its own random key: a link made by one replica
+        # (or before a restart) would never verify on another.
+        raise UsageError(
+            "JOINEDUP_PUBLIC_URL is set but JOINEDUP_SECRET_KEY is not: set the same secret "
+            "on every replica, e.g. JOINEDUP_SECRET_KEY=$(python3 -c "
+            "'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     db = open_database(settings)
     try:
         if args.host:

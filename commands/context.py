@@ -14,7 +14,7 @@ from commands.invocation import Invocation
 from commands.language import CommandError
 from commands.reply import Reply
 from commands.rules import local_today
-from storage import people
+from storage import outbox, people
 from storage.models import AuditEvent, OutboxMessage, Person, Team, TeamMember
 from storage.teams import links_of_team, team_for_channel
 
@@ -168,28 +168,26 @@ class Context:
 
     def tell(self, person_id: int, reply: Reply) -> None:
         """Queue a direct message to one person (someone displaced by this change), in this
-        same transaction: an outbox row of kind "direct" whose payload names the person.
-
-        The row's ``platform`` is "direct" (the person's own chat, on whichever platform
-        reaches them) and its channel is the team's first linked channel, which the outbox
-        table requires; the delivery engine sends it to the person, never to that channel.
-        """
+        same transaction: an outbox row for the person, sent by the delivery engine on the
+        first platform that reaches them (those of the team's channels first)."""
         team = self.require_team()
         if person_id == self.actor.id:
             return  # nobody is told what they did themselves
-        links = links_of_team(self.session, team.id)
-        if not links:
-            return
-        self.session.add(
-            OutboxMessage(
-                team_id=team.id,
-                channel_link_id=links[0].id,
-                platform="direct",
-                kind="direct",
-                payload={"person_id": person_id, "reply": reply.to_dict()},
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
+        platforms = list(
+            dict.fromkeys(link.platform for link in links_of_team(self.session, team.id))
+        )
+        outbox.enqueue(
+            self.session,
+            kind=outbox.DIRECT,
+            platform=outbox.ANY_PLATFORM,
+            person_id=person_id,
+            team_id=team.id,
+            payload={
+                "reply": reply.to_dict(),
+                "refs": [reply.ref] if reply.ref else [],
+                "target": {"person_id": person_id, "platforms": platforms},
+            },
+            now=self.now,
         )
 
     def write_announcements(self) -> None:

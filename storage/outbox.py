@@ -33,6 +33,8 @@ NUDGE = "owner_nudge"
 DIGEST = "channel_digest"
 ESCALATION = "escalation"
 WEEKLY_SUMMARY = "weekly_summary"
+# A direct message to someone a change concerns (a commitment reassigned away from them).
+DIRECT = "direct"
 # A marker, not a message: a team's reminders for a local day are planned (written "sent").
 TEAM_SWEEP = "team_sweep"
 
@@ -75,6 +77,7 @@ POLICIES: dict[str, Policy] = {
     DIGEST: Policy(30 * _S, 5 * _M, None, None, "end of the team's local working day"),
     ESCALATION: Policy(30 * _S, 5 * _M, None, None, "end of the team's local working day"),
     WEEKLY_SUMMARY: Policy(2 * _M, 15 * _M, None, None, "end of the team's summary day"),
+    DIRECT: Policy(30 * _S, 30 * _M, None, 24 * 60 * _M, "a day after the change"),
 }
 DEFAULT_POLICY = POLICIES[ANNOUNCEMENT]
 

@@ -129,7 +129,7 @@ def test_a_risk_given_to_someone_else_tells_the_previous_owner_directly(desk: De
     reply = desk.say(f"risk owner R-1 {SAM}")
     assert reply.ok, reply.headline
     [message] = _direct_messages(desk)
-    assert message.payload["person_id"] == desk.person_id(PRIYA)
+    assert message.person_id == desk.person_id(PRIYA)
     assert "R-1" in message.payload["reply"]["headline"]
 
 
@@ -177,7 +177,7 @@ def test_a_lead_taking_over_an_accountable_role_tells_the_person_displaced(desk:
     desk.say(f"owns winter shelter {PRIYA} accountable")
     assert desk.say(f"owns winter shelter {SAM} accountable").ok
     [message] = _direct_messages(desk)
-    assert message.payload["person_id"] == desk.person_id(PRIYA)
+    assert message.person_id == desk.person_id(PRIYA)
     assert "Sam Jones is now accountable for winter shelter" in message.payload["reply"]["headline"]
 
 
@@ -185,7 +185,7 @@ def test_a_reassigned_commitment_tells_the_previous_owner_directly(desk: Desk) -
     desk.say(f"commit {PRIYA} Draft the comms plan by Friday", as_=SAM)
     assert desk.say(f"reassign C-1 {LEAD}", as_=SAM).ok
     [message] = _direct_messages(desk)
-    assert message.payload["person_id"] == desk.person_id(PRIYA)
+    assert message.person_id == desk.person_id(PRIYA)
     assert message.payload["reply"]["body"] == "Draft the comms plan"
 
 
