@@ -446,6 +446,9 @@ def _messages(
                     "person_id": person.id,
                     "platforms": _platforms([td.team.id], links_by_team),
                 },
+                # Worth sending until the end of the team's working day; one not delivered
+                # by then is planned again on the next.
+                expires_at=end_of_local_day(td.today, td.team.timezone),
                 commitment_id=c.id if c is not None else None,
                 refs=(climber.ref,),
                 ladder=mark | {"to": person.display_name},
@@ -475,6 +478,9 @@ def _messages(
                     "tenant": link.tenant,
                     "channel_id": link.channel_id,
                 },
+                # Worth sending until the end of the team's working day; one not delivered
+                # by then is planned again on the next.
+                expires_at=end_of_local_day(td.today, td.team.timezone),
                 commitment_id=c.id if c is not None else None,
                 refs=(climber.ref,),
                 ladder=mark | {"to": "the team's channels"},

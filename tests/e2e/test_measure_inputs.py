@@ -64,8 +64,8 @@ def test_a_value_typed_into_the_slack_input_is_recorded_once(
     slack: SlackDriver, db: Database
 ) -> None:
     create_team(slack)
-    slack.command("/joinedup", "measure add People sleeping rough target 20 baseline 64")
-    slack.fake.wait_for("chat.postMessage", 2)
+    added = slack.ask("/joinedup", "measure add People sleeping rough target 20 baseline 64")
+    assert added["response_type"] == "in_channel" and "M-1" in added["text"]
     month = _this_month()
     block = bk.number_input_block(
         NumberInput(label=f"M-1 for {month}", measure=1, period=month, team_id=1)
