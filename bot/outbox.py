@@ -415,8 +415,12 @@ class OutboxWorker:
         return await self.engine.deliver_due(limit=BATCH)
 
     async def _drain(self) -> None:
-        """Deliver due rows until none is due or we are stopping."""
-        await self.engine.deliver_due(lanes=LANES, stopping=lambda: self._stopping)
+        """Deliver due rows until none is due or we are stopping: one lease query when
+        nothing is due (most kicks), all the lanes once something is."""
+        engine = self.engine
+        if self._stopping or await engine.deliver_one() is None:
+            return
+        await engine.deliver_due(lanes=LANES, stopping=lambda: self._stopping)
 
     async def _loop(self) -> None:
         assert self._wake is not None

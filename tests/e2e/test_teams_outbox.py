@@ -104,7 +104,8 @@ def test_a_decision_logged_on_slack_is_announced_once_in_the_teams_channel(
     while time.monotonic() < deadline and len(_announcements(connector)) < 2:
         time.sleep(0.05)
     time.sleep(0.5)  # several more ticks: nothing is sent twice
-    assert _announcements(connector) == [
+    # Both at once (a worker sends up to four messages side by side): either order.
+    assert sorted(_announcements(connector)) == [
         "A slack channel joined Rough Sleeping's joint log",
         "D-1 logged by Jo",
     ]

@@ -48,8 +48,9 @@ def test_the_scheduler_runs_the_reminders_job_at_once_and_then_each_tick(db) -> 
             assert job is not None and job.func is reminders_tick
             weekly = scheduler.get_job(WEEKLY_JOB)
             assert weekly is not None and weekly.func is weekly_summaries_tick
-            for _ in range(200):
-                if len(slack.dms) == 2 and slack.posts:
+            for _ in range(200):  # until the first tick has sent and recorded everything
+                rows = desk.rows(Row, Row.kind != "team_sweep")
+                if len(rows) == 3 and {r.status for r in rows} == {"sent"}:
                     break
                 await asyncio.sleep(0.02)
             clock[0] = MONDAY.replace(hour=11)
