@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 from integrations.slack import blocks as bk
 from integrations.slack.manifest import manifest
@@ -48,13 +49,15 @@ def test_help_in_the_messages_tab_is_answered_in_the_dm_once(slack: SlackDriver,
 
 def test_done_in_the_messages_tab_closes_the_persons_commitment(slack: SlackDriver, db) -> None:
     create_team(slack)  # Alex (U1) makes the team in C1
-    slack.command("/commit", "<@U2|sam> Send the DPIA draft by Friday")
-    slack.fake.wait_for("chat.postMessage", 2)
+    logged = slack.ask("/commit", "<@U2|sam> Send the DPIA draft by Friday")
+    assert logged["response_type"] == "in_channel"
 
     slack.event(dm_event("done C-1"), event_id="Ev0DMDONE")
 
-    answer = slack.fake.wait_for("chat.postMessage", 3)[2]
-    assert answer.params["channel"] == "D0SAM"
+    # The answer in the DM, and the team's channel hears of it (a change made in a DM).
+    posts = slack.fake.wait_for("chat.postMessage", 2)
+    [answer] = [p for p in posts if p.params["channel"] == "D0SAM"]
+    assert [p.params["channel"] for p in posts if p is not answer] == ["C1"]
     assert answer.params["text"].startswith("C-1 done (Sam Jones)")
     [c1] = rows(db, Commitment)
     assert c1.status == "done"
@@ -63,11 +66,11 @@ def test_done_in_the_messages_tab_closes_the_persons_commitment(slack: SlackDriv
 def test_the_next_button_replaces_the_list_with_its_next_page(slack: SlackDriver, db) -> None:
     create_team(slack)
     for n in range(20):
-        slack.command("/commit", f"me Task {n:02d} by 2026-12-{n + 1:02d}")
-    slack.fake.wait_for("chat.postMessage", 21)
+        assert slack.ask("/commit", f"me Task {n:02d} by 2026-12-{n + 1:02d}")["response_type"]
 
-    slack.command("/joinedup", "list open")
-    [first] = slack.fake.wait_for("chat.postEphemeral")
+    answer = slack.ask("/joinedup", "list open")
+    assert answer.pop("response_type") == "ephemeral"
+    first = SimpleNamespace(params=answer)  # the list rides in the acknowledgement
     check_slack_message(first.params)
     assert len(slack_refs(first.params)) == 15
     assert "1\u201315 of 20" in first.params["text"]
