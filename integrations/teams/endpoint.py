@@ -304,7 +304,8 @@ class JoinedupTeamsBot:
         elif kind == "invoke":
             await _invoke_response(turn_context, {}, status=200)
         elif kind == "conversationUpdate" and self._bot_was_added(raw):
-            await turn_context.send_activity(proactive.message(_welcome()))
+            personal = (raw.get("conversation") or {}).get("conversationType") == "personal"
+            await turn_context.send_activity(proactive.message(_welcome(personal=personal)))
 
     async def _begin(self, turn_context: TurnContext, raw: dict[str, Any]) -> _Turn:
         """Who and where: the sender as a Person, and the conversation's reference stored for
@@ -713,7 +714,15 @@ def _owner_for_picker(
     return "me"
 
 
-def _welcome() -> Reply:
+def _welcome(*, personal: bool = False) -> Reply:
+    if personal:
+        # A personal chat needs no link: person-level commands work here across teams.
+        return Reply(
+            headline="Hello, I'm Joinedup: one joint log of decisions and commitments.",
+            body="Type a command here without mentioning me: `list mine` shows your open "
+            "commitments in every team, `done C-5` closes one, `dashboard` gives you a "
+            "sign-in link to the live view, and `help` lists the rest.",
+        )
     return Reply(
         headline="Hello, I'm Joinedup: one joint log of decisions and commitments.",
         body="Link this conversation to a team: `@Joinedup team create <name>`, or "

@@ -78,3 +78,17 @@ def test_next_refreshes_the_list_card_with_the_next_page(
     assert card_refs(page) == [16, 17, 18]
     assert card_button_command(page, "Previous") == "list mine from 1"
     assert card_button_command(page, "Next") is None
+
+
+def test_installing_in_a_personal_chat_welcomes_without_asking_to_link_it(
+    server: BackgroundServer, connector: FakeBotConnector
+) -> None:
+    added = personal_message("", service_url=connector.url)
+    added.update(type="conversationUpdate", membersAdded=[dict(added["recipient"])])
+    del added["text"]
+
+    post(server.url, added)
+
+    [welcome] = connector.wait_for(1)
+    assert "list mine" in welcome.card_text
+    assert "team create" not in welcome.card_text and "Link this" not in welcome.card_text
