@@ -858,6 +858,10 @@ def rate_risk(cmd: a.RateRisk, ctx: Context) -> Reply:
         raise CommandError(f"R-{risk.number} is closed; there is nothing to re-rate.")
     _may_change_risk(ctx, risk, "re-rate")
     before = {"impact": risk.impact, "likelihood": risk.likelihood}
+    if {"impact": cmd.impact or risk.impact, "likelihood": cmd.likelihood or risk.likelihood} == (
+        before
+    ):
+        raise CommandError(f"R-{risk.number} is already rated that way.")
     risk.impact = cmd.impact or risk.impact
     risk.likelihood = cmd.likelihood or risk.likelihood
     reset_ladder(ctx, f"risk:{risk.id}", "re-rated")  # a re-rated risk climbs from the bottom

@@ -511,7 +511,8 @@ def _plan_nudges(
         # with the command that lists them all.
         urgent = sorted(entries, key=lambda e: (e[2].due_date or e[1], e[0].name, e[2].number))
         shown, rest = urgent[:NUDGE_ITEMS], len(urgent) - NUDGE_ITEMS
-        sections = []
+        sections: list[Section] = []
+        last_commitments: int | None = None
         for team_id in teams:
             late = [
                 (d, c)
@@ -530,12 +531,17 @@ def _plan_nudges(
                         f"{prefix}Due today", tuple(items.with_buttons(c, d) for d, c in today_)
                     )
                 )
-        if rest > 0 and sections:
-            sections[-1] = dataclasses.replace(sections[-1], more=rest, more_command="list mine")
+            if late or today_:
+                last_commitments = len(sections) - 1
             # The measure values asked for (commands.measures), with their inputs.
             asked = [r for r in values if r.team.id == team_id]
             if asked:
                 sections.append(measures.nudge_section(asked, prefix=prefix))
+        if rest > 0 and last_commitments is not None:
+            # The commitments left out are counted under the last commitments shown.
+            sections[last_commitments] = dataclasses.replace(
+                sections[last_commitments], more=rest, more_command="list mine"
+            )
         parts = [
             _count(n, word)
             for n, word in (

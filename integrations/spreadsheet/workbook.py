@@ -456,7 +456,8 @@ _CHART_ROWS = 16
 
 def _outcome_rows(sheet: _Sheet, outcome: OutcomeReport) -> None:
     """The Summary sheet's first table: the outcome, then each measure's latest value, target
-    and status (before the week's activity figures)."""
+    and status (before the week's activity figures), under the sheet's title."""
+    first = sheet.rows + 1
     sheet.header(OUTCOME)
     sheet.append(["Outcome", outcome.outcome or "No outcome set yet.", None, None, None], OUTCOME)
     for m in outcome.measures:
@@ -465,7 +466,7 @@ def _outcome_rows(sheet: _Sheet, outcome: OutcomeReport) -> None:
             [m.ref, m.name, latest.value if latest else None, m.target, m.status or "no value"],
             OUTCOME,
         )
-    data = sheet.table("tblOutcome", first_row=1, columns=OUTCOME)
+    data = sheet.table("tblOutcome", first_row=first, columns=OUTCOME)
     _rag("E")(sheet.ws, data)
     sheet.blank()
     sheet.blank()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import update
 
-from commands import reminders
+from commands import reminder_plan, reminders
 from commands.home import home_reply
 from commands.language import USAGES
 from commands.reply import Reply
@@ -231,7 +231,7 @@ def test_nudges_and_the_digest_of_a_500_commitment_team_fit_both_platforms(
     [digest] = [o.reply for o in outgoing if o.kind == reminders.DIGEST]
     text = digest.to_text()
     most = next(s for s in digest.sections if s.title == "Most overdue")
-    assert len(most.items) == reminders.DIGEST_ITEMS and most.more > 100
+    assert len(most.items) == reminder_plan.DIGEST_ITEMS and most.more > 100
     assert most.items[0].fields[2].value.endswith("(overdue by 40 days)")
     assert f"…and {most.more} more: `list overdue`" in text
     assert "Overdue by department" in text and "Overdue by owner" in text

@@ -20,11 +20,12 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 W47 = IsoWeek(2026, 47)
 LAST_HEADERS = {
     "Summary": ("Department", "Blocked"),
-    "Decisions": ("Decision", "Source"),
+    "Decisions": ("Decision", "How made"),
     "Commitments": ("Commitment", "Source"),
     "Overdue": ("Accountable", "Source"),
     "Risks": ("Risk", "Logged"),
     "Ownership": ("Area", "Informed departments"),
+    "Measures": ("Measure", "Status"),
 }
 
 

@@ -19,10 +19,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(
-            sa.Column("name_chosen", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # A plain ADD COLUMN (SQLite supports it with a constant default): a batch rebuild of
+    # `people` would drop a table that commitments and memberships point at, which SQLite
+    # refuses with foreign keys on once the database holds records.
+    op.add_column(
+        "people",
+        sa.Column("name_chosen", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
