@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from storage.engine import make_engine
-from storage.migrate import alembic_config
+from storage.migrate import downgrade, upgrade
 from storage.models import OutboxMessage
 from tests.conftest import PG_URL, _with_search_path
 
@@ -22,10 +21,7 @@ DAY = dt.date(2026, 11, 23)
 
 
 def _migrate(engine: sa.Engine, *, to: str, down: bool = False) -> None:
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, to)
+    (downgrade if down else upgrade)(engine, to)
 
 
 def _seed_0004(engine: sa.Engine) -> None:
