@@ -16,7 +16,6 @@ from sqlalchemy import text
 from storage.database import Database
 from storage.engine import make_engine, normalise_url
 from storage.migrate import upgrade
-from storage.models import Base
 
 PG_URL = os.environ.get("JOINEDUP_TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"]
@@ -57,9 +56,17 @@ def _pg_schema_url() -> Iterator[str]:
 
 
 def _truncate_pg(url: str) -> None:
+    """Empty every table of the test schema but Alembic's, the OAuth stores' included (they
+    are not among our models: slack-sdk's tables, created by migration 0002)."""
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
+        names = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        tables = ", ".join(f'"{name}"' for name in names)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
