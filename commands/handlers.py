@@ -37,6 +37,7 @@ from commands.rules import (
     default_holidays,
     holidays_name,
     is_open,
+    is_overdue,
     keywords,
     local_today,
     matching_area,
@@ -44,6 +45,7 @@ from commands.rules import (
     may_change_risk,
     may_supersede_decision,
     may_take_accountable,
+    overdue_clause,
     risk_rating,
 )
 from storage import people
@@ -137,7 +139,7 @@ def _accountable(ctx: Context, area: Area | None) -> AreaRole | None:
 
 def _past_notice(ctx: Context, c: Commitment, when: str | None) -> str | None:
     """ "25 Nov has passed: C-6 is already overdue", when a due date given is before today."""
-    if c.due_date is None or c.due_date >= ctx.today or not is_open(c):
+    if c.due_date is None or not is_overdue(c, ctx.today):
         return None
     return f"{when or day(c.due_date)} has passed: C-{c.number} is already overdue."
 
@@ -685,8 +687,10 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
     if cmd.what in ("open", "mine"):
         query = query.where(Commitment.status.in_(OPEN_STATES))
     elif cmd.what == "overdue":
-        late = [(Commitment.team_id == t.id) & (Commitment.due_date < days[t.id]) for t in teams]
-        query = query.where(Commitment.status.in_(OPEN_STATES), or_(*late))
+        # Each team's own today: a list across teams is overdue by each team's calendar.
+        query = query.where(
+            or_(*((Commitment.team_id == t.id) & overdue_clause(days[t.id]) for t in teams))
+        )
     elif cmd.what in ("done", "blocked"):
         query = query.where(Commitment.status == cmd.what)
     if cmd.what == "mine":

@@ -51,7 +51,7 @@ from commands.presenting import (
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES
+from commands.rules import OPEN_STATES, is_overdue
 from commands.workdays import end_of_local_day, is_working_day, reminder_day
 from storage import outbox
 from storage.models import (
@@ -505,7 +505,7 @@ def _plan_nudges(
         teams = list(dict.fromkeys([*(t.id for t, _, _ in entries), *(r.team.id for r in values)]))
         names = {t.id: t.name for t, _, _ in entries} | {r.team.id: r.team.name for r in values}
         several = len(teams) > 1
-        overdue = sum(1 for _, d, c in entries if c.due_date is not None and c.due_date < d)
+        overdue = sum(1 for _, d, c in entries if is_overdue(c, d))
         due_today = len(entries) - overdue
         # The most urgent first (longest overdue), at most NUDGE_ITEMS; the rest are counted
         # with the command that lists them all.
@@ -513,11 +513,7 @@ def _plan_nudges(
         shown, rest = urgent[:NUDGE_ITEMS], len(urgent) - NUDGE_ITEMS
         sections = []
         for team_id in teams:
-            late = [
-                (d, c)
-                for t, d, c in shown
-                if t.id == team_id and c.due_date is not None and c.due_date < d
-            ]
+            late = [(d, c) for t, d, c in shown if t.id == team_id and is_overdue(c, d)]
             today_ = [(d, c) for t, d, c in shown if t.id == team_id and c.due_date == d]
             prefix = f"{names[team_id]}: " if several else ""
             if late:
@@ -657,10 +653,10 @@ def _plan_digest(
             return shown
         return dataclasses.replace(shown, fields=(*shown.fields, Field("Escalated", mark)))
 
+    # Blocked items get their own section whatever their due date; "overdue" here is the
+    # rule's overdue (commands.rules) less those.
     blocked = [c for c in commitments if c.status == "blocked"]
-    overdue = [
-        c for c in commitments if c.status != "blocked" and c.due_date and c.due_date < today
-    ]
+    overdue = [c for c in commitments if c.status != "blocked" and is_overdue(c, today)]
     this_week = [
         c
         for c in commitments
