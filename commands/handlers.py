@@ -17,7 +17,15 @@ from sqlalchemy import func, or_, select
 from commands import actions as a
 from commands import measures
 from commands.context import Context
-from commands.language import CommandError, brief, help_reply_lines, need_text, usage_line
+from commands.language import (
+    MAX_TEXT,
+    CommandError,
+    about,
+    brief,
+    help_reply_lines,
+    need_text,
+    usage_line,
+)
 from commands.presenting import (
     commitment_buttons,
     commitment_fields,
@@ -193,6 +201,12 @@ def _decision_reply(ctx: Context, d: Decision, headline: str) -> Reply:
 def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
     team = ctx.require_team()
     text = need_text(cmd.text, "The decision", "decision")  # a form's text is not parsed
+    if cmd.rationale is not None and len(cmd.rationale) > MAX_TEXT:
+        raise CommandError(
+            f"That rationale is {len(cmd.rationale):,} characters; the limit is {MAX_TEXT:,}.",
+            usage=usage_line("decision"),
+            field="rationale",
+        )
     decision = Decision(
         team_id=team.id,
         number=next_number(ctx.session, team.id, "D"),
@@ -274,8 +288,10 @@ def supersede_decision(cmd: a.SupersedeDecision, ctx: Context) -> Reply:
 def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
     team = ctx.require_team()
     cmd = replace(cmd, text=need_text(cmd.text, "The commitment", "commit"))
-    owner = ctx.resolve_owner(cmd.owner, usage=usage_line("commit"))
-    due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
+    with about("owner"):
+        owner = ctx.resolve_owner(cmd.owner, usage=usage_line("commit"))
+    with about("due"):
+        due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
     commitment = Commitment(
         team_id=team.id,
         number=next_number(ctx.session, team.id, "C"),

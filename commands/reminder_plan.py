@@ -136,6 +136,10 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
         "link": reply.link,
         "data": dict(reply.data),
         "page": dataclasses.asdict(reply.page) if reply.page else None,
+        "summary": dataclasses.asdict(reply.summary) if reply.summary else None,
+        "team_id": reply.team_id,
+        "section_team_ids": list(reply.section_team_ids),
+        "field": reply.field,
     }
 
 

@@ -169,3 +169,23 @@ def test_a_stored_reply_reads_back_exactly() -> None:
     )
     assert Reply.from_dict(reply_as_dict(reply)) == reply
     assert reply_as_dict(reply) == json.loads(json.dumps(reply.to_dict()))
+
+
+def test_a_stored_reply_keeps_its_attachment_teams_and_refused_field() -> None:
+    from commands.reminders import reply_as_dict
+    from commands.reply import Reply, Section, SummaryAttachment
+
+    reply = Reply(
+        headline="h",
+        sections=(Section("Housing"), Section("Health")),
+        summary=SummaryAttachment(team_id=3, week="2026-W47"),
+        team_id=3,
+        section_team_ids=(3, 4),
+        field="owner",
+        ok=False,
+    )
+    stored = json.loads(json.dumps(reply.to_dict()))
+    assert Reply.from_dict(stored) == reply
+    assert reply_as_dict(reply) == stored
+    assert Reply.from_dict(reply_as_dict(reply)) == reply
+    assert stored["summary"] == {"team_id": 3, "week": "2026-W47"}
