@@ -151,7 +151,7 @@ def run_console(
             idempotency_key=f"console:{uuid.uuid4()}",
         )
         reply = dispatch(invocation, db.uow)
-        if reply.ok and "summary" in reply.data:
+        if reply.ok and reply.summary is not None:
             reply = _with_workbook(db, reply, now=invocation.now, folder=workbook_dir or Path.cwd())
         errors += 0 if reply.ok else 1
         _emit(reply, out, as_json)
@@ -164,12 +164,13 @@ def _with_workbook(db: Database, reply: Reply, *, now: dt.datetime, folder: Path
     """Write the summary's workbook (the same one Slack uploads) and name its path."""
     from integrations.spreadsheet import export_week
 
-    wanted = reply.data["summary"]
+    wanted = reply.summary
+    assert wanted is not None
     with db.uow() as uow:
-        team = uow.session.get(Team, wanted["team_id"])
+        team = uow.session.get(Team, wanted.team_id)
         assert team is not None
-        week = parse_week(wanted["week"], today=local_today(now, team.timezone))
-    export = export_week(db, team_id=wanted["team_id"], week=week, now=now)
+        week = parse_week(wanted.week, today=local_today(now, team.timezone))
+    export = export_week(db, team_id=wanted.team_id, week=week, now=now)
     path = folder / export.filename
     # Written beside the target and renamed, so a failure never leaves half a workbook.
     fd, partial = tempfile.mkstemp(dir=folder, prefix=".joinedup-", suffix=".xlsx")

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from bot.downloads import summary_link
 from bot.settings import Settings
 from commands.ports import DeliveryError, Notifier
 from commands.weekly import IsoWeek
-from commands.workdays import end_of_local_day
+from commands.workdays import end_of_local_day, local_day_from
 from integrations.spreadsheet import export_week
 from storage import outbox
 from storage.database import Database
@@ -39,13 +39,21 @@ from storage.models import ChannelLink, Team
 
 KIND = outbox.WEEKLY_SUMMARY
 
+log = logging.getLogger(__name__)
+
 
 def is_due(team: Any, now: dt.datetime) -> dt.date | None:
-    """The team's local day when its weekly summary is due at ``now``, else None."""
-    local = now.astimezone(ZoneInfo(team.timezone))
-    if local.isoweekday() == team.summary_weekday and f"{local:%H:%M}" >= team.summary_time:
-        return local.date()
-    return None
+    """The team's local day when its weekly summary is due at ``now``, else None: its
+    summary weekday, at or after its summary time (``commands.workdays.local_day_from``,
+    the rule reminders use too)."""
+    try:
+        day = local_day_from(now, timezone=team.timezone, hhmm=team.summary_time)
+    except (ValueError, KeyError) as exc:
+        log.warning("team %s: cannot read its weekly summary time: %s", team.id, exc)
+        return None
+    if day is None or day.isoweekday() != team.summary_weekday:
+        return None
+    return day
 
 
 def enqueue_weekly_summaries(session: Session, *, now: dt.datetime) -> set[str]:

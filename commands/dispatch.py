@@ -126,7 +126,7 @@ def dispatch(invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
         # In a direct message "list mine in Housing" parses once "in Housing" is read as a
         # team (inside the unit of work, where the person's teams are known).
         if not scope.is_direct(invocation):
-            return _refused(error(exc.message, usage=exc.usage), invocation, uow)
+            return _refused(error(exc.message, usage=exc.usage, field=exc.field), invocation, uow)
         command = exc
     return run(command, invocation, uow)
 
@@ -166,7 +166,7 @@ def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWo
             work.commit()
             return reply
     except CommandError as exc:
-        return _refused(error(exc.message, usage=exc.usage), invocation, uow)
+        return _refused(error(exc.message, usage=exc.usage, field=exc.field), invocation, uow)
     except Exception:
         log.exception("command failed: %r", command)
         return replace(error(FAULT), retry=True)

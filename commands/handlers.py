@@ -17,7 +17,15 @@ from sqlalchemy import func, or_, select
 from commands import actions as a
 from commands import measures
 from commands.context import Context
-from commands.language import CommandError, brief, help_reply_lines, need_text, usage_line
+from commands.language import (
+    MAX_TEXT,
+    CommandError,
+    about,
+    brief,
+    help_reply_lines,
+    need_text,
+    usage_line,
+)
 from commands.presenting import (
     commitment_buttons,
     commitment_fields,
@@ -37,6 +45,7 @@ from commands.rules import (
     default_holidays,
     holidays_name,
     is_open,
+    is_overdue,
     keywords,
     local_today,
     matching_area,
@@ -44,6 +53,7 @@ from commands.rules import (
     may_change_risk,
     may_supersede_decision,
     may_take_accountable,
+    overdue_clause,
     risk_rating,
 )
 from storage import people
@@ -137,7 +147,7 @@ def _accountable(ctx: Context, area: Area | None) -> AreaRole | None:
 
 def _past_notice(ctx: Context, c: Commitment, when: str | None) -> str | None:
     """ "25 Nov has passed: C-6 is already overdue", when a due date given is before today."""
-    if c.due_date is None or c.due_date >= ctx.today or not is_open(c):
+    if c.due_date is None or not is_overdue(c, ctx.today):
         return None
     return f"{when or day(c.due_date)} has passed: C-{c.number} is already overdue."
 
@@ -191,6 +201,12 @@ def _decision_reply(ctx: Context, d: Decision, headline: str) -> Reply:
 def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
     team = ctx.require_team()
     text = need_text(cmd.text, "The decision", "decision")  # a form's text is not parsed
+    if cmd.rationale is not None and len(cmd.rationale) > MAX_TEXT:
+        raise CommandError(
+            f"That rationale is {len(cmd.rationale):,} characters; the limit is {MAX_TEXT:,}.",
+            usage=usage_line("decision"),
+            field="rationale",
+        )
     decision = Decision(
         team_id=team.id,
         number=next_number(ctx.session, team.id, "D"),
@@ -272,8 +288,10 @@ def supersede_decision(cmd: a.SupersedeDecision, ctx: Context) -> Reply:
 def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
     team = ctx.require_team()
     cmd = replace(cmd, text=need_text(cmd.text, "The commitment", "commit"))
-    owner = ctx.resolve_owner(cmd.owner, usage=usage_line("commit"))
-    due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
+    with about("owner"):
+        owner = ctx.resolve_owner(cmd.owner, usage=usage_line("commit"))
+    with about("due"):
+        due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
     commitment = Commitment(
         team_id=team.id,
         number=next_number(ctx.session, team.id, "C"),
@@ -685,8 +703,10 @@ def list_records(cmd: a.ListRecords, ctx: Context) -> Reply:
     if cmd.what in ("open", "mine"):
         query = query.where(Commitment.status.in_(OPEN_STATES))
     elif cmd.what == "overdue":
-        late = [(Commitment.team_id == t.id) & (Commitment.due_date < days[t.id]) for t in teams]
-        query = query.where(Commitment.status.in_(OPEN_STATES), or_(*late))
+        # Each team's own today: a list across teams is overdue by each team's calendar.
+        query = query.where(
+            or_(*((Commitment.team_id == t.id) & overdue_clause(days[t.id]) for t in teams))
+        )
     elif cmd.what in ("done", "blocked"):
         query = query.where(Commitment.status == cmd.what)
     if cmd.what == "mine":

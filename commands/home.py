@@ -49,8 +49,8 @@ def _open_commitments_by_due(team_id: int) -> Select[Any]:
 def home_reply(session: Session, *, person_id: int, now: dt.datetime) -> Reply:
     """The home page of ``person_id``: one group of sections per team they belong to.
 
-    ``data["section_team_ids"]`` gives the team of each section, in order, so that a
-    platform can run an item's buttons in the right team (a home page has no channel).
+    ``section_team_ids`` gives the team of each section, in order, so that a platform can
+    run an item's buttons in the right team (a home page has no channel).
     """
     teams = session.scalars(
         select(Team)
@@ -63,7 +63,7 @@ def home_reply(session: Session, *, person_id: int, now: dt.datetime) -> Reply:
             headline="You're not in a Joinedup team yet",
             body="In a channel, run `/joinedup team create <name>` to start a joint log, "
             "or `/joinedup team join <code>` with a code from `team link`.",
-            data={"section_team_ids": [], "teams": 0, "open": 0},
+            data={"teams": 0, "open": 0},
         )
     sections: list[Section] = []
     section_team_ids: list[int] = []
@@ -166,8 +166,8 @@ def home_reply(session: Session, *, person_id: int, now: dt.datetime) -> Reply:
         body=f"{open_count} open commitment{'s' if open_count != 1 else ''} "
         f"in {', '.join(t.name for t in teams)}.",
         sections=tuple(sections),
+        section_team_ids=tuple(section_team_ids),
         data={
-            "section_team_ids": section_team_ids,
             "teams": len(teams),
             "open": open_count,
             "ids": [i.ref for s in sections for i in s.items if i.ref],

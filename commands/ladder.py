@@ -51,7 +51,7 @@ from commands.reminder_plan import (
     _platforms,
 )
 from commands.reply import Field, Item, Reply, Section
-from commands.rules import matching_area, risk_rating
+from commands.rules import is_overdue, matching_area, risk_rating
 from commands.workdays import end_of_local_day, working_days_overdue
 from storage.models import (
     Area,
@@ -173,7 +173,7 @@ def climbers(
                 out.append(
                     Climber(f"commitment:{c.id}", "blocked", team_id, since, c.text, r, c.owner, c)
                 )
-            elif c.due_date is not None and c.due_date < td.today:
+            elif is_overdue(c, td.today) and c.due_date is not None:
                 out.append(
                     Climber(
                         f"commitment:{c.id}", "overdue", team_id, c.due_date, c.text, r, c.owner, c

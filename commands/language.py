@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from commands import actions as a
 from commands.dates import split_trailing_date
 from commands.periods import looks_like_period
+from commands.reply import FormField
 
 MAX_TEXT = 4000
 
@@ -245,10 +248,25 @@ def usage_line(verb: str) -> str:
 class CommandError(Exception):
     """Bad input: a short, specific message, and the usage line of the command meant."""
 
-    def __init__(self, message: str, *, usage: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, usage: str | None = None, field: FormField | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.usage = usage
+        # The form field the refusal is about (the owner refused, the due date unread).
+        self.field = field
+
+
+@contextmanager
+def about(field: FormField) -> Iterator[None]:
+    """A refusal raised inside is about ``field`` of a form (unless it already names one):
+    ``with about("owner"): owner = ctx.resolve_owner(...)``."""
+    try:
+        yield
+    except CommandError as exc:
+        exc.field = exc.field or field
+        raise
 
 
 _REF = re.compile(r"^(?:#)?([dcrm])-?(\d{1,9})$", re.IGNORECASE)
@@ -289,11 +307,12 @@ def need_text(text: str, what: str, verb: str) -> str:
 def _need(text: str, what: str, verb: str) -> str:
     text = text.strip()
     if not text:
-        raise CommandError(f"{what} is missing.", usage=usage_line(verb))
+        raise CommandError(f"{what} is missing.", usage=usage_line(verb), field="text")
     if len(text) > MAX_TEXT:
         raise CommandError(
             f"That text is {len(text):,} characters; the limit is {MAX_TEXT:,}.",
             usage=usage_line(verb),
+            field="text",
         )
     return text
 

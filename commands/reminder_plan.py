@@ -51,7 +51,7 @@ from commands.presenting import (
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES
+from commands.rules import OPEN_STATES, is_overdue
 from commands.workdays import end_of_local_day, is_working_day, reminder_day
 from storage import outbox
 from storage.models import (
@@ -136,6 +136,10 @@ def reply_as_dict(reply: Reply) -> dict[str, Any]:
         "link": reply.link,
         "data": dict(reply.data),
         "page": dataclasses.asdict(reply.page) if reply.page else None,
+        "summary": dataclasses.asdict(reply.summary) if reply.summary else None,
+        "team_id": reply.team_id,
+        "section_team_ids": list(reply.section_team_ids),
+        "field": reply.field,
     }
 
 
@@ -505,7 +509,7 @@ def _plan_nudges(
         teams = list(dict.fromkeys([*(t.id for t, _, _ in entries), *(r.team.id for r in values)]))
         names = {t.id: t.name for t, _, _ in entries} | {r.team.id: r.team.name for r in values}
         several = len(teams) > 1
-        overdue = sum(1 for _, d, c in entries if c.due_date is not None and c.due_date < d)
+        overdue = sum(1 for _, d, c in entries if is_overdue(c, d))
         due_today = len(entries) - overdue
         # The most urgent first (longest overdue), at most NUDGE_ITEMS; the rest are counted
         # with the command that lists them all.
@@ -514,11 +518,7 @@ def _plan_nudges(
         sections: list[Section] = []
         last_commitments: int | None = None
         for team_id in teams:
-            late = [
-                (d, c)
-                for t, d, c in shown
-                if t.id == team_id and c.due_date is not None and c.due_date < d
-            ]
+            late = [(d, c) for t, d, c in shown if t.id == team_id and is_overdue(c, d)]
             today_ = [(d, c) for t, d, c in shown if t.id == team_id and c.due_date == d]
             prefix = f"{names[team_id]}: " if several else ""
             if late:
@@ -663,10 +663,10 @@ def _plan_digest(
             return shown
         return dataclasses.replace(shown, fields=(*shown.fields, Field("Escalated", mark)))
 
+    # Blocked items get their own section whatever their due date; "overdue" here is the
+    # rule's overdue (commands.rules) less those.
     blocked = [c for c in commitments if c.status == "blocked"]
-    overdue = [
-        c for c in commitments if c.status != "blocked" and c.due_date and c.due_date < today
-    ]
+    overdue = [c for c in commitments if c.status != "blocked" and is_overdue(c, today)]
     this_week = [
         c
         for c in commitments

@@ -11,6 +11,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Visibility = Literal["channel", "private"]
+# The field of a form ("Log as ...") a refusal is about, so that a form shows it there.
+FormField = Literal["text", "owner", "due", "rationale"]
+
+
+@dataclass(frozen=True)
+class SummaryAttachment:
+    """The weekly summary's spreadsheet, to go with a reply: the team and the ISO week
+    (``2026-W47``). Each platform attaches it its own way: Slack uploads the workbook,
+    Teams gives a signed download link, the console writes the file."""
+
+    team_id: int
+    week: str
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,14 @@ class Reply:
     duplicate: bool = False
     # Nothing was saved because of a fault on our side: the platform may retry the request.
     retry: bool = False
+    # The weekly summary's spreadsheet goes with this reply.
+    summary: SummaryAttachment | None = None
+    # The team the reply's buttons run in where the conversation names none (a direct
+    # message, App Home); ``section_team_ids`` gives it per section, in order.
+    team_id: int | None = None
+    section_team_ids: tuple[int, ...] = ()
+    # A refusal about one field of a form: the form shows it next to that field.
+    field: FormField | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The message as stored (an outbox row): the request's flags are not part of it."""
@@ -174,6 +194,10 @@ class Reply:
             link=raw.get("link"),
             data=dict(raw.get("data", {})),
             page=Page(**raw["page"]) if raw.get("page") else None,
+            summary=SummaryAttachment(**raw["summary"]) if raw.get("summary") else None,
+            team_id=raw.get("team_id"),
+            section_team_ids=tuple(int(i) for i in raw.get("section_team_ids") or ()),
+            field=raw.get("field"),
         )
 
     def to_text(self) -> str:
@@ -214,5 +238,5 @@ def page_text(page: Page, shown: int | None = None) -> str:
     return text
 
 
-def error(message: str, *, usage: str | None = None) -> Reply:
-    return Reply(headline=message, ok=False, usage=usage, visibility="private")
+def error(message: str, *, usage: str | None = None, field: FormField | None = None) -> Reply:
+    return Reply(headline=message, ok=False, usage=usage, visibility="private", field=field)

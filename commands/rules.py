@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_
+
 from storage.models import Area, Commitment, Decision, Measure, Risk
 
 OPEN_STATES = ("open", "blocked")
@@ -23,19 +25,46 @@ def is_open(commitment: Commitment) -> bool:
     return commitment.status in OPEN_STATES
 
 
-def is_overdue(commitment: Commitment, today: dt.date) -> bool:
-    """Past its due date in the team's timezone and still open (blocked counts as open)."""
-    return (
-        commitment.status in OPEN_STATES
-        and commitment.due_date is not None
-        and commitment.due_date < today
+# --- overdue: one rule, in Python and in SQL ---------------------------------------------------
+#
+# A commitment is overdue when it is still open (blocked counts as open: it is work not yet
+# done) and its due date is before the team's today (``local_today``): due Monday, it is
+# overdue from Tuesday. An undated commitment is never overdue. ``row_is_overdue`` and
+# ``overdue_clause`` are the two spellings of that rule; tests/integration/test_overdue_rule.py
+# checks on a real database that they agree row by row.
+
+
+def row_is_overdue(status: str, due: dt.date | None, today: dt.date) -> bool:
+    """The rule on plain values (a row read without its ORM object)."""
+    return status in OPEN_STATES and due is not None and due < today
+
+
+def overdue_clause(today: dt.date) -> ColumnElement[bool]:
+    """The rule as a SQL condition on ``commitments`` for a team whose today is ``today``.
+
+    Never NULL (an undated row is false, not unknown), so it can be negated, counted with
+    ``case`` or selected as a column and still agree with ``row_is_overdue``."""
+    return and_(
+        Commitment.status.in_(OPEN_STATES),
+        Commitment.due_date.is_not(None),
+        Commitment.due_date < today,
     )
 
 
-def days_overdue(commitment: Commitment, today: dt.date) -> int:
-    if not is_overdue(commitment, today) or commitment.due_date is None:
+def days_overdue_on(status: str, due: dt.date | None, today: dt.date) -> int:
+    """Days past due (calendar days) when ``row_is_overdue``, else 0."""
+    if not row_is_overdue(status, due, today) or due is None:
         return 0
-    return (today - commitment.due_date).days
+    return (today - due).days
+
+
+def is_overdue(commitment: Commitment, today: dt.date) -> bool:
+    """Past its due date in the team's timezone and still open (blocked counts as open)."""
+    return row_is_overdue(commitment.status, commitment.due_date, today)
+
+
+def days_overdue(commitment: Commitment, today: dt.date) -> int:
+    return days_overdue_on(commitment.status, commitment.due_date, today)
 
 
 # --- who may change what ---------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """``summary [this week|last week|YYYY-Www]``: the weekly joint delivery summary as a Reply.
 
-The Reply is the "short text summary" that goes with the spreadsheet. Its
-``data["summary"]`` (``{"team_id": ..., "week": "2026-W47"}``) tells a platform
-adapter to build the workbook for that team and week and attach it (Slack:
-upload; Teams: a signed download link); the console just prints the figures.
+The Reply is the "short text summary" that goes with the spreadsheet. Its ``summary``
+(a ``SummaryAttachment``: team and ISO week) tells a platform to build the workbook for
+that team and week and attach it (Slack: an upload; Teams: a signed download link; the
+console: a file).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from commands import actions as a
 from commands.context import Context
 from commands.measures import OutcomeReport, load_outcome_report, outcome_section
-from commands.reply import Field, Item, Reply, Section
+from commands.reply import Field, Item, Reply, Section, SummaryAttachment
 from commands.weekly import FIGURE_LABELS, Figures, WeeklyReport, load_report, parse_week
 
 
@@ -44,7 +44,6 @@ def summary_reply(report: WeeklyReport, outcome: OutcomeReport | None = None) ->
         for d in report.departments
     )
     data: dict[str, Any] = {
-        "summary": {"team_id": report.team_id, "week": report.week.label},
         **totals.as_dict(),
         "departments": {d.name: d.figures.as_dict() for d in report.departments},
     }
@@ -75,6 +74,7 @@ def summary_reply(report: WeeklyReport, outcome: OutcomeReport | None = None) ->
         ),
         visibility="channel",
         data=data,
+        summary=SummaryAttachment(team_id=report.team_id, week=report.week.label),
     )
 
 

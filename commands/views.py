@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from commands.rules import OPEN_STATES, local_today, risk_rating
+from commands.rules import OPEN_STATES, days_overdue_on, local_today, overdue_clause, risk_rating
 from commands.weekly import (
     Figures,
     IsoWeek,
@@ -102,7 +102,7 @@ def _local_date(moment: dt.datetime | None, tz: ZoneInfo) -> dt.date | None:
 
 def _commitment_from_row(row: Any, *, today: dt.date, tz: ZoneInfo) -> CommitmentView:
     (number, text, owner, dept, status, created, due, done_at, escalated, reason, link) = row
-    overdue = status in OPEN_STATES and due is not None and due < today
+    late = days_overdue_on(status, due, today)
     done_on = _local_date(done_at, tz) if status == "done" else None
     return CommitmentView(
         ref=f"C-{number}",
@@ -113,8 +113,8 @@ def _commitment_from_row(row: Any, *, today: dt.date, tz: ZoneInfo) -> Commitmen
         status=status,
         created_on=_local_date(created, tz) or today,
         due=due,
-        overdue=overdue,
-        days_overdue=(today - due).days if overdue and due is not None else 0,
+        overdue=late > 0,
+        days_overdue=late,
         done_on=done_on,
         days_late=days_late(status, due, done_on),
         escalated_on=_local_date(escalated, tz),
@@ -168,7 +168,7 @@ def commitments(
     today = local_today(now, team.timezone)
     tz = ZoneInfo(team.timezone)
     stmt, owner_t, dept_t = _commitment_select()
-    is_overdue = and_(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today)
+    is_overdue = overdue_clause(today)
     conditions: list[Any] = [Commitment.team_id == team.id]
     if status == "open":
         conditions.append(Commitment.status.in_(OPEN_STATES))
@@ -438,7 +438,7 @@ def people(session: Session, team: Team, *, now: dt.datetime) -> list[PersonView
         select(
             Commitment.owner_id.label("owner_id"),
             func.count().label("open"),
-            func.sum(case((Commitment.due_date < today, 1), else_=0)).label("overdue"),
+            func.sum(case((overdue_clause(today), 1), else_=0)).label("overdue"),
         )
         .where(Commitment.team_id == team.id, Commitment.status.in_(OPEN_STATES))
         .group_by(Commitment.owner_id)
@@ -553,11 +553,7 @@ def overview(session: Session, team: Team, *, now: dt.datetime) -> Overview:
     week = IsoWeek.containing(today)
     report = weekly_figures(session, team, week, now=now)
     owner_t, dept_t = aliased(Person), aliased(Department)
-    overdue = and_(
-        Commitment.team_id == team.id,
-        Commitment.status.in_(OPEN_STATES),
-        Commitment.due_date < today,
-    )
+    overdue = and_(Commitment.team_id == team.id, overdue_clause(today))
     by_dept = session.execute(
         select(dept_t.name, func.count())
         .select_from(Commitment)

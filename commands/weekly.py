@@ -49,7 +49,15 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from commands.language import CommandError
-from commands.rules import OPEN_STATES, local_today, matching_area, risk_rating
+from commands.rules import (
+    OPEN_STATES,
+    days_overdue_on,
+    local_today,
+    matching_area,
+    overdue_clause,
+    risk_rating,
+    row_is_overdue,
+)
 from storage.models import (
     Area,
     AreaRole,
@@ -516,7 +524,7 @@ class WeeklyReport:
         the log has no separate cancellation time); overdue first, then by due date (undated
         last), then by number."""
         today = self.today
-        overdue_now = and_(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today)
+        overdue_now = overdue_clause(today)
         for row in self._commitment_rows(
             or_(
                 Commitment.status.in_(OPEN_STATES),
@@ -539,7 +547,7 @@ class WeeklyReport:
             ),
         ):
             number, text, owner, dept_name, created, due, status, done_at, escalated, link = row
-            overdue = _days_overdue(status, due, today)
+            late = days_overdue_on(status, due, today)
             done_on = self._local_date(done_at)
             yield CommitmentRow(
                 ref=f"C-{number}",
@@ -550,7 +558,7 @@ class WeeklyReport:
                 due=due,
                 status=status,
                 done_on=done_on,
-                days_overdue=overdue,
+                days_overdue=late,
                 days_late=days_late(status, due, done_on),
                 escalated_on=self._local_date(escalated),
                 link=link,
@@ -565,7 +573,7 @@ class WeeklyReport:
         areas, accountable_for = self._accountable_by_area()
         leads = self._leads()
         for row in self._commitment_rows(
-            and_(Commitment.status.in_(OPEN_STATES), Commitment.due_date < today),
+            overdue_clause(today),
             order_by=(Commitment.due_date, Commitment.number),
         ):
             number, text, owner, dept_name, _created, due, status, _done, escalated, link = row
@@ -577,7 +585,7 @@ class WeeklyReport:
                 owner=owner,
                 department=dept_name,
                 due=due,
-                days_overdue=_days_overdue(status, due, today),
+                days_overdue=days_overdue_on(status, due, today),
                 status=status,
                 accountable=accountable,
                 escalated_on=self._local_date(escalated),
@@ -728,13 +736,6 @@ def days_late(status: str, due: dt.date | None, done_on: dt.date | None) -> int:
     return (done_on - due).days
 
 
-def _days_overdue(status: str, due: dt.date | None, today: dt.date) -> int:
-    """``commands.rules.days_overdue`` on plain values: open (or blocked) and past due."""
-    if status not in OPEN_STATES or due is None or due >= today:
-        return 0
-    return (today - due).days
-
-
 def _ownership_row(
     name: str, people: dict[str, list[str]], depts: dict[str, list[str]]
 ) -> OwnershipRow:
@@ -815,7 +816,7 @@ def load_report(session: Session, team: Team, week: IsoWeek, *, now: dt.datetime
             figures.open += 1
             if status == "blocked":
                 figures.blocked += 1
-            if due is not None and due < today:
+            if row_is_overdue(status, due, today):
                 figures.overdue += 1
 
     known = [d for d in by_dept if d is not None]

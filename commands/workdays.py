@@ -38,21 +38,41 @@ def working_days_overdue(due: dt.date, today: dt.date, calendar: str | None) -> 
     return count
 
 
+def wall_clock(hhmm: str) -> dt.time:
+    """A stored ``HH:MM`` (``09:00``; ``9:00`` too) as a time; ValueError for anything else."""
+    hour, sep, minute = hhmm.strip().partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and len(hour) <= 2):
+        raise ValueError(f"{hhmm!r} is not a time of day (HH:MM)")
+    return dt.time(int(hour), int(minute))
+
+
+def local_day_from(now: dt.datetime, *, timezone: str, hhmm: str) -> dt.date | None:
+    """The local date at ``now`` in ``timezone`` when its wall clock has reached ``hhmm``
+    (compared as times, to the minute), else None: "due at 09:00 local time".
+
+    Wall-clock time, so 09:00 stays 09:00 across a daylight-saving change; on the night a
+    time does not exist (01:30 when clocks jump from 01:00 to 02:00) it is reached at the
+    jump, and a time that happens twice (clocks going back) is reached the first time.
+    ValueError for a time, KeyError for a timezone, that cannot be read."""
+    at = wall_clock(hhmm)
+    local = now.astimezone(ZoneInfo(timezone))
+    if (local.hour, local.minute) < (at.hour, at.minute):
+        return None
+    return local.date()
+
+
 def reminder_day(team: Team, now: dt.datetime) -> dt.date | None:
     """The team's local date if, at ``now``, its reminders are due: a working day, at or
-    after its reminder time (wall-clock time in its timezone, so 09:00 stays 09:00 across a
-    daylight-saving change). Any later moment of the same local day counts too (catch-up)."""
+    after its reminder time (``local_day_from``). Any later moment of the same local day
+    counts too (catch-up)."""
     try:
-        local = now.astimezone(ZoneInfo(team.timezone))
-        hour, minute = (int(x) for x in team.reminder_time.split(":"))
+        today = local_day_from(now, timezone=team.timezone, hhmm=team.reminder_time)
     except (ValueError, KeyError) as exc:
         log.warning("team %s: cannot read its reminder settings: %s", team.id, exc)
         return None
-    if not is_working_day(local.date(), team.holidays):
+    if today is None or not is_working_day(today, team.holidays):
         return None
-    if (local.hour, local.minute) < (hour, minute):
-        return None
-    return local.date()
+    return today
 
 
 def end_of_local_day(day_: dt.date, timezone: str) -> dt.datetime:

@@ -293,14 +293,11 @@ class JoinedupSlack:
         if reply.duplicate:
             await ack()
             return
-        summary = reply.data.get("summary")
-        if reply.ok and isinstance(summary, dict) and self.summary_file:
+        if reply.ok and reply.summary is not None and self.summary_file:
             await ack()  # the spreadsheet (a read: nothing to lose) follows as a file
             channel = command.get("channel_id")
             if channel:
-                self._background(
-                    self._share_summary(client, reply, summary=summary, channel=channel)
-                )
+                self._background(self._share_summary(client, reply, channel=channel))
             return
         await ack(response_type=_response_type(reply), **bk.message(reply))
 
@@ -404,11 +401,14 @@ class JoinedupSlack:
         if reply.retry:
             raise RetryLater()
         if not reply.ok and not reply.duplicate:
-            block = (
-                bk.OWNER_BLOCK
-                if "who" in reply.headline.lower() and kind == "commitment"
-                else bk.TEXT_BLOCK
+            # The core says which field a refusal is about; one this form lacks goes on
+            # the text.
+            blocks = (
+                {"owner": bk.OWNER_BLOCK, "due": bk.DUE_BLOCK}
+                if kind == "commitment"
+                else {"rationale": bk.RATIONALE_BLOCK}
             )
+            block = blocks.get(reply.field or "", bk.TEXT_BLOCK)
             await ack(response_action="errors", errors={block: reply.headline[:150]})
             return
         await ack()  # committed (or a resubmission already logged): close the form
@@ -531,9 +531,8 @@ class JoinedupSlack:
             reply_to=ReplyAddress(platform=PLATFORM, address=here, private=here),
         )
         reply = await self._run_event(invocation)
-        summary = reply.data.get("summary")
-        if reply.ok and isinstance(summary, dict) and self.summary_file and not reply.duplicate:
-            self._background(self._share_summary(client, reply, summary=summary, channel=channel))
+        if reply.ok and reply.summary is not None and self.summary_file and not reply.duplicate:
+            self._background(self._share_summary(client, reply, channel=channel))
 
     async def on_measure_value(
         self,
@@ -702,11 +701,8 @@ class JoinedupSlack:
             ),
         )
         reply = await self._run_event(invocation)
-        summary = reply.data.get("summary")
-        if reply.ok and isinstance(summary, dict) and self.summary_file and not reply.duplicate:
-            self._background(
-                self._share_summary(client, reply, summary=summary, channel=event["channel"])
-            )
+        if reply.ok and reply.summary is not None and self.summary_file and not reply.duplicate:
+            self._background(self._share_summary(client, reply, channel=event["channel"]))
 
     async def on_home_opened(
         self, event: dict[str, Any], client: AsyncWebClient, context: Any
@@ -833,12 +829,10 @@ class JoinedupSlack:
         with self.db.reader() as uow:
             return query(uow.session, **kwargs)
 
-    async def _share_summary(
-        self, client: AsyncWebClient, reply: Reply, *, summary: dict[str, Any], channel: str
-    ) -> None:
-        assert self.summary_file is not None
+    async def _share_summary(self, client: AsyncWebClient, reply: Reply, *, channel: str) -> None:
+        assert self.summary_file is not None and reply.summary is not None
         filename, content = await asyncio.to_thread(
-            self.summary_file, int(summary["team_id"]), str(summary["week"])
+            self.summary_file, reply.summary.team_id, reply.summary.week
         )
         await client.files_upload_v2(
             channel=channel,

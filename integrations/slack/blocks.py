@@ -334,18 +334,24 @@ def fallback_text(reply: Reply, shown: int | None = None) -> str:
 
 
 def message(reply: Reply, *, team_id: int | None = None) -> dict[str, Any]:
-    """Keyword arguments for chat.postMessage / postEphemeral / update: text + blocks."""
-    fitted = _fit(reply, team_id=team_id, section_team_ids=None, limit=MESSAGE_BLOCK_LIMIT)
+    """Keyword arguments for chat.postMessage / postEphemeral / update: text + blocks.
+    Buttons run in ``team_id``, else the reply's own ``team_id`` / ``section_team_ids``."""
+    fitted = _fit(
+        reply,
+        team_id=team_id if team_id is not None else reply.team_id,
+        section_team_ids=reply.section_team_ids or None,
+        limit=MESSAGE_BLOCK_LIMIT,
+    )
     return {"text": fallback_text(reply, fitted.kept), "blocks": fitted.blocks}
 
 
 def home_view(reply: Reply) -> dict[str, Any]:
-    ids = reply.data.get("section_team_ids")
     return {
         "type": "home",
         "blocks": reply_blocks(
             reply,
-            section_team_ids=[int(i) for i in ids] if isinstance(ids, list) else None,
+            team_id=reply.team_id,
+            section_team_ids=reply.section_team_ids or None,
             limit=VIEW_BLOCK_LIMIT,
         ),
     }

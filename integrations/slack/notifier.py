@@ -70,8 +70,7 @@ class SlackNotifier:
 
     @staticmethod
     def _message(reply: Reply) -> dict[str, Any]:
-        team_id = reply.data.get("team_id")
-        return message(reply, team_id=team_id if isinstance(team_id, int) else None)
+        return message(reply)  # buttons run in the reply's team_id / section_team_ids
 
     async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
         client = await self._client(tenant)

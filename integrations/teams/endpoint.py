@@ -371,10 +371,10 @@ class JoinedupTeamsBot:
     def _with_download(self, reply: Reply, now: dt.datetime) -> Reply:
         """Teams bots cannot upload files into channels: a weekly summary gets a signed,
         expiring link to download its spreadsheet from our server instead."""
-        summary = reply.data.get("summary")
-        if not (reply.ok and isinstance(summary, dict) and self.summary_link):
+        summary = reply.summary
+        if not (reply.ok and summary is not None and self.summary_link):
             return reply
-        link = self.summary_link(int(summary["team_id"]), str(summary["week"]), now)
+        link = self.summary_link(summary.team_id, summary.week, now)
         return replace(reply, link=link) if link else reply
 
     # --- messages ------------------------------------------------------------------------
@@ -399,7 +399,7 @@ class JoinedupTeamsBot:
             return
         # Committed: the reply goes in the turn (if this send fails, the record is safe and
         # only the confirmation is missing).
-        label = "Download spreadsheet" if reply.link and "summary" in reply.data else None
+        label = "Download spreadsheet" if reply.link and reply.summary is not None else None
         await turn_context.send_activity(proactive.message(reply, download_label=label))
 
     # --- card buttons (Action.Execute) ---------------------------------------------------

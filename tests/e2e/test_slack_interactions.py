@@ -112,6 +112,29 @@ def test_a_core_refusal_is_shown_in_the_form(slack, db):
     assert rows(db, Decision) == []
 
 
+def test_a_refusal_about_the_rationale_is_shown_next_to_the_rationale(slack, db):
+    create_team(slack)
+    shortcut = fixture("message_shortcut")
+    shortcut["callback_id"] = "log_decision"
+    shortcut["message"]["text"] = "We agreed the pilot"
+    slack.interaction(shortcut)
+    view = slack.fake.wait_for("views.open")[0].params["view"]
+
+    status, body = slack.interaction(
+        submission(
+            view,
+            text={"type": "plain_text_input", "value": "Run the pilot"},
+            rationale={"type": "plain_text_input", "value": "y" * 4001},
+        )
+    )
+
+    answer = json.loads(body)
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["rationale"]
+    assert "4,001 characters" in answer["errors"]["rationale"]
+    assert rows(db, Decision) == []
+
+
 def test_done_updates_the_commitment_message_in_place(slack, db):
     posted, ts = log_commitment_to_sam(slack)
 

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.weekly_post import post_weekly_summaries
 from commands.invocation import ChannelRef
 from commands.ports import DeliveryError
-from commands.reply import Reply
+from commands.reply import Reply, SummaryAttachment
 from integrations.spreadsheet.links import verify
 from storage.database import Database
 from storage.models import OutboxMessage as Row
@@ -81,7 +81,7 @@ def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Data
     [slack] = sinks["slack"].shared
     assert slack["filename"] == "joinedup-rough-sleeping-2026-W47.xlsx"
     assert slack["content"][:2] == b"PK"  # an .xlsx is a zip
-    assert slack["reply"].data["summary"] == {"team_id": 1, "week": "2026-W47"}
+    assert slack["reply"].summary == SummaryAttachment(team_id=1, week="2026-W47")
     assert slack["reply"].data["decisions_made"] == 1
     assert slack["reply"].link is None
     # Again a minute later, and again after that: nothing more.
@@ -150,7 +150,7 @@ def test_the_teams_own_day_time_and_timezone_decide(team: Desk, db: Database) ->
     assert asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))) == []
     outcomes = asyncio.run(post(db, sinks, dt.datetime(2026, 11, 23, 13, 30, tzinfo=dt.UTC)))
     assert [o.status for o in outcomes] == ["sent", "sent"]
-    assert sinks["slack"].shared[0]["reply"].data["summary"]["week"] == "2026-W48"
+    assert sinks["slack"].shared[0]["reply"].summary.week == "2026-W48"
 
 
 def test_a_platform_failure_is_retried_later_only_where_it_failed(team: Desk, db: Database) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from commands.reply import SummaryAttachment
 from commands.rules import matching_area
 from commands.weekly import IsoWeek, load_report
 from integrations.spreadsheet import Export, export_week
@@ -123,7 +124,7 @@ def test_the_summary_command_counts_last_week_overall_and_per_department(week: D
     assert reply.headline == (
         "Weekly summary for Rough Sleeping: 2026-W47 (Mon 16 Nov – Sun 22 Nov 2026)"
     )
-    assert reply.data["summary"] == {"team_id": 1, "week": "2026-W47"}
+    assert reply.summary == SummaryAttachment(team_id=1, week="2026-W47")
     assert {k: reply.data[k] for k in EXPECTED} == EXPECTED
     assert reply.data["departments"] == EXPECTED_BY_DEPARTMENT
     fields = {f.label: f.value for f in reply.fields}
@@ -139,7 +140,8 @@ def test_the_summary_command_counts_last_week_overall_and_per_department(week: D
 def test_this_week_and_a_named_week_are_summarised_and_a_bad_week_is_refused(
     week: Desk,
 ) -> None:
-    assert week.say("summary this week", now=REPORT_TIME).data["summary"]["week"] == "2026-W48"
+    this_week = week.say("summary this week", now=REPORT_TIME).summary
+    assert this_week is not None and this_week.week == "2026-W48"
     # C-1, and C-2 made at 23:59 on the Sunday that ends W46.
     assert week.say("summary 2026-W46", now=REPORT_TIME).data["commitments_made"] == 2
     bad = week.say("summary fortnight", now=REPORT_TIME)
