@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, select
 from sqlalchemy.orm import Session
 
 from commands.dates import UnreadableDate, parse_when
@@ -15,8 +15,16 @@ from commands.language import CommandError
 from commands.reply import Reply
 from commands.rules import local_today
 from storage import outbox, people
-from storage.models import AuditEvent, OutboxMessage, Person, Team, TeamMember
-from storage.teams import links_of_team, team_for_channel
+from storage.models import (
+    AuditEvent,
+    ChannelLink,
+    OutboxMessage,
+    Person,
+    PlatformIdentity,
+    Team,
+    TeamMember,
+)
+from storage.teams import links_of_team
 
 NO_TEAM = (
     "This conversation isn't linked to a team yet. Run `team create <name>`, "
@@ -38,30 +46,79 @@ class Context:
     # rather than from the person's teams (``commands.scope``).
     linked: bool = False
 
+    # The actor's membership rows already read or written in this transaction, by team id:
+    # a command asks "is the actor a member (a lead)?" several times and reads it once.
+    _memberships: dict[int, TeamMember] = field(default_factory=dict, repr=False)
+
     @classmethod
     def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
         """``join``: make the actor a member of the team (a first write in a team's channel
-        joins it). Reading commands pass False: they never write."""
-        actor = session.get(Person, invocation.person_id)
-        if actor is None:
-            raise CommandError("I don't know who you are yet; try again in a moment.")
-        team: Team | None = None
+        joins it). Reading commands pass False: they never write.
+
+        One query reads the actor, the team (the invocation's, or its channel's) and the
+        actor's membership of it. When the invocation names the actor's platform account
+        (``Invocation.account``), the actor is whoever holds that account now, whatever
+        person id the adapter had cached (accounts move when two people are joined)."""
         if invocation.team_id is not None:
-            team = session.get(Team, invocation.team_id)
+            team_id: Any = invocation.team_id
         elif invocation.channel is not None:
-            team = team_for_channel(
-                session,
-                platform=invocation.channel.platform,
-                tenant=invocation.channel.tenant,
-                channel_id=invocation.channel.channel_id,
+            channel = invocation.channel
+            team_id = (
+                select(ChannelLink.team_id)
+                .where(
+                    ChannelLink.platform == channel.platform,
+                    ChannelLink.tenant == channel.tenant,
+                    ChannelLink.channel_id == channel.channel_id,
+                )
+                .order_by(ChannelLink.id)
+                .limit(1)
+                .scalar_subquery()
             )
+        else:
+            team_id = None
+        query = (
+            select(Person, Team, TeamMember)
+            .select_from(Person)
+            .outerjoin(Team, Team.id == team_id if team_id is not None else false())
+            .outerjoin(
+                TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.person_id == Person.id)
+            )
+        )
+        if invocation.account is not None:
+            tenant, user_id = invocation.account
+            query = query.join(
+                PlatformIdentity,
+                and_(
+                    PlatformIdentity.person_id == Person.id,
+                    PlatformIdentity.platform == invocation.platform,
+                    PlatformIdentity.tenant == tenant,
+                    PlatformIdentity.user_id == user_id,
+                ),
+            )
+        else:
+            query = query.where(Person.id == invocation.person_id)
+        row = session.execute(query.limit(1)).first()
+        if row is None:
+            raise CommandError("I don't know who you are yet; try again in a moment.")
+        actor, team, member = row
+        ctx = cls(
+            session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
+        )
+        if member is not None:
+            ctx._memberships[member.team_id] = member
         # Reading (`show`, `who owns`, `list`: ``join=False``) adds nobody to the team;
         # whoever changes something joins it (here, and again in ``audit``).
         if team is not None and join:
-            people.ensure_member(session, team.id, actor.id)
-        return cls(
-            session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
-        )
+            ctx._actor_member(team.id)
+        return ctx
+
+    def _actor_member(self, team_id: int) -> TeamMember:
+        """The actor's membership of ``team_id``, joining it when they are not a member."""
+        member = self._memberships.get(team_id)
+        if member is None:
+            member = people.ensure_member(self.session, team_id, self.actor.id)
+            self._memberships[team_id] = member
+        return member
 
     @property
     def now(self) -> dt.datetime:
@@ -78,7 +135,11 @@ class Context:
 
     def is_lead(self, person_id: int | None = None) -> bool:
         team = self.require_team()
-        member = people.membership(self.session, team.id, person_id or self.actor.id)
+        member: TeamMember | None
+        if person_id in (None, self.actor.id) and team.id in self._memberships:
+            member = self._memberships[team.id]
+        else:
+            member = people.membership(self.session, team.id, person_id or self.actor.id)
         return member is not None and member.role == "lead"
 
     def team_has_leads(self) -> bool:
@@ -146,7 +207,7 @@ class Context:
         """Record a change (who, when, before, after). Whoever changes a team's log is one of
         its members from then on."""
         if self.team is not None:
-            people.ensure_member(self.session, self.team.id, self.actor.id)
+            self._actor_member(self.team.id)
         self.session.add(
             AuditEvent(
                 team_id=self.team.id if self.team else None,
@@ -201,6 +262,7 @@ class Context:
             if link.platform == "console" or (link.platform == origin and not direct):
                 continue
             for reply in self.announcements:
+                outbox.mark_queued(self.session)
                 self.session.add(
                     OutboxMessage(
                         team_id=self.team.id,
