@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, bindparam, false, insert, select
 from sqlalchemy.orm import Session
 
 from commands.dates import UnreadableDate, parse_when
@@ -17,6 +17,7 @@ from commands.rules import local_today
 from storage import outbox, people
 from storage.models import (
     AuditEvent,
+    Base,
     ChannelLink,
     OutboxMessage,
     Person,
@@ -24,7 +25,7 @@ from storage.models import (
     Team,
     TeamMember,
 )
-from storage.teams import links_of_team
+from storage.teams import link_platforms, links_of_team
 
 NO_TEAM = (
     "This conversation isn't linked to a team yet. Run `team create <name>`, "
@@ -59,48 +60,32 @@ class Context:
         actor's membership of it. When the invocation names the actor's platform account
         (``Invocation.account``), the actor is whoever holds that account now, whatever
         person id the adapter had cached (accounts move when two people are joined)."""
+        params: dict[str, Any] = {}
         if invocation.team_id is not None:
-            team_id: Any = invocation.team_id
+            source = "team"
+            params["ctx_team"] = invocation.team_id
         elif invocation.channel is not None:
-            channel = invocation.channel
-            team_id = (
-                select(ChannelLink.team_id)
-                .where(
-                    ChannelLink.platform == channel.platform,
-                    ChannelLink.tenant == channel.tenant,
-                    ChannelLink.channel_id == channel.channel_id,
-                )
-                .order_by(ChannelLink.id)
-                .limit(1)
-                .scalar_subquery()
+            source = "channel"
+            params.update(
+                ctx_channel_platform=invocation.channel.platform,
+                ctx_channel_tenant=invocation.channel.tenant,
+                ctx_channel_id=invocation.channel.channel_id,
             )
         else:
-            team_id = None
-        query = (
-            select(Person, Team, TeamMember)
-            .select_from(Person)
-            .outerjoin(Team, Team.id == team_id if team_id is not None else false())
-            .outerjoin(
-                TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.person_id == Person.id)
-            )
-        )
+            source = "none"
         if invocation.account is not None:
-            tenant, user_id = invocation.account
-            query = query.join(
-                PlatformIdentity,
-                and_(
-                    PlatformIdentity.person_id == Person.id,
-                    PlatformIdentity.platform == invocation.platform,
-                    PlatformIdentity.tenant == tenant,
-                    PlatformIdentity.user_id == user_id,
-                ),
+            params.update(
+                ctx_platform=invocation.platform,
+                ctx_tenant=invocation.account[0],
+                ctx_user=invocation.account[1],
             )
         else:
-            query = query.where(Person.id == invocation.person_id)
-        row = session.execute(query.limit(1)).first()
+            params["ctx_person"] = invocation.person_id
+        query = _context_query(source, by_account=invocation.account is not None)
+        row = session.execute(query, params).first()
         if row is None:
             raise CommandError("I don't know who you are yet; try again in a moment.")
-        actor, team, member = row
+        actor, team, member = row[0], row[1], row[2]
         ctx = cls(
             session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
         )
@@ -208,18 +193,20 @@ class Context:
         its members from then on."""
         if self.team is not None:
             self._actor_member(self.team.id)
-        self.session.add(
-            AuditEvent(
-                team_id=self.team.id if self.team else None,
-                actor_id=self.actor.id,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-                platform=self.invocation.platform,
-                at=self.now,
-            )
+        # A Core insert (every change writes one): nothing reads an AuditEvent object back.
+        self.session.connection().execute(
+            _AUDIT_INSERT,
+            {
+                "team_id": self.team.id if self.team else None,
+                "actor_id": self.actor.id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+                "platform": self.invocation.platform,
+                "at": self.now,
+            },
         )
 
     def announce(self, reply: Reply) -> None:
@@ -258,19 +245,73 @@ class Context:
         # From a direct message every linked channel hears of it, the origin platform's too:
         # the team's channel there did not see the command.
         direct = self.invocation.channel is not None and self.invocation.channel.direct
-        for link in links_of_team(self.session, self.team.id):
-            if link.platform == "console" or (link.platform == origin and not direct):
+        for link_id, platform in link_platforms(self.session, self.team.id):
+            if platform == "console" or (platform == origin and not direct):
                 continue
             for reply in self.announcements:
                 outbox.mark_queued(self.session)
                 self.session.add(
                     OutboxMessage(
                         team_id=self.team.id,
-                        channel_link_id=link.id,
-                        platform=link.platform,
+                        channel_link_id=link_id,
+                        platform=platform,
                         kind="announcement",
                         payload=reply.to_dict(),
                         next_attempt_at=self.now,
                         created_at=self.now,
                     )
                 )
+
+
+_AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__])
+_CONTEXT_QUERIES: dict[tuple[str, bool], Any] = {}
+
+
+def _context_query(source: str, *, by_account: bool) -> Any:
+    """The one query of ``Context.load``, built once per shape: the team comes from
+    ``source`` ("team": an id, "channel": the channel's link, "none"), the actor from their
+    account (``by_account``) or their person id. Parameters are bound at execution."""
+    key = (source, by_account)
+    cached = _CONTEXT_QUERIES.get(key)
+    if cached is not None:
+        return cached
+    team_id: Any
+    if source == "team":
+        team_id = bindparam("ctx_team")
+    elif source == "channel":
+        team_id = (
+            select(ChannelLink.team_id)
+            .where(
+                ChannelLink.platform == bindparam("ctx_channel_platform"),
+                ChannelLink.tenant == bindparam("ctx_channel_tenant"),
+                ChannelLink.channel_id == bindparam("ctx_channel_id"),
+            )
+            .order_by(ChannelLink.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+    else:
+        team_id = None
+    query = (
+        select(Person, Team, TeamMember)
+        .select_from(Person)
+        .outerjoin(Team, Team.id == team_id if team_id is not None else false())
+        .outerjoin(
+            TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.person_id == Person.id)
+        )
+    )
+    if by_account:
+        query = query.join(
+            PlatformIdentity,
+            and_(
+                PlatformIdentity.person_id == Person.id,
+                PlatformIdentity.platform == bindparam("ctx_platform"),
+                PlatformIdentity.tenant == bindparam("ctx_tenant"),
+                PlatformIdentity.user_id == bindparam("ctx_user"),
+            ),
+        )
+    else:
+        query = query.where(Person.id == bindparam("ctx_person"))
+    query = query.limit(1)
+    _CONTEXT_QUERIES[key] = query
+    return query
