@@ -50,6 +50,9 @@ class Context:
     # The actor's membership rows already read or written in this transaction, by team id:
     # a command asks "is the actor a member (a lead)?" several times and reads it once.
     _memberships: dict[int, TeamMember] = field(default_factory=dict, repr=False)
+    # The id of the loaded team when, at load, it had no channel on a platform other than
+    # the invocation's (nor the console's): its announcements then go nowhere, unread.
+    _alone_on_platform: int | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
@@ -73,6 +76,7 @@ class Context:
             )
         else:
             source = "none"
+        params["ctx_origin"] = invocation.platform
         if invocation.account is not None:
             params.update(
                 ctx_platform=invocation.platform,
@@ -85,10 +89,12 @@ class Context:
         row = session.execute(query, params).first()
         if row is None:
             raise CommandError("I don't know who you are yet; try again in a moment.")
-        actor, team, member = row[0], row[1], row[2]
+        actor, team, member, elsewhere = row[0], row[1], row[2], row[3]
         ctx = cls(
             session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
         )
+        if team is not None and not elsewhere:
+            ctx._alone_on_platform = team.id
         if member is not None:
             ctx._memberships[member.team_id] = member
         # Reading (`show`, `who owns`, `list`: ``join=False``) adds nobody to the team;
@@ -245,6 +251,8 @@ class Context:
         # From a direct message every linked channel hears of it, the origin platform's too:
         # the team's channel there did not see the command.
         direct = self.invocation.channel is not None and self.invocation.channel.direct
+        if not direct and self._alone_on_platform == self.team.id:
+            return  # no channel elsewhere to tell (read with the context, no query)
         for link_id, platform in link_platforms(self.session, self.team.id):
             if platform == "console" or (platform == origin and not direct):
                 continue
@@ -292,8 +300,18 @@ def _context_query(source: str, *, by_account: bool) -> Any:
         )
     else:
         team_id = None
+    # Whether the team has a channel on another platform than the invocation's (and not the
+    # console's), that is, somewhere its announcements would go.
+    elsewhere = (
+        select(ChannelLink.id)
+        .where(
+            ChannelLink.team_id == Team.id,
+            ChannelLink.platform.not_in(["console", bindparam("ctx_origin")]),
+        )
+        .exists()
+    )
     query = (
-        select(Person, Team, TeamMember)
+        select(Person, Team, TeamMember, elsewhere)
         .select_from(Person)
         .outerjoin(Team, Team.id == team_id if team_id is not None else false())
         .outerjoin(
