@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, false, insert, select
 from sqlalchemy.orm import Session
 
 from commands.dates import UnreadableDate, parse_when
@@ -15,8 +15,17 @@ from commands.language import CommandError
 from commands.reply import Reply
 from commands.rules import local_today
 from storage import outbox, people
-from storage.models import AuditEvent, OutboxMessage, Person, Team, TeamMember
-from storage.teams import links_of_team, team_for_channel
+from storage.models import (
+    AuditEvent,
+    Base,
+    ChannelLink,
+    OutboxMessage,
+    Person,
+    PlatformIdentity,
+    Team,
+    TeamMember,
+)
+from storage.teams import link_platforms, links_of_team
 
 NO_TEAM = (
     "This conversation isn't linked to a team yet. Run `team create <name>`, "
@@ -38,30 +47,69 @@ class Context:
     # rather than from the person's teams (``commands.scope``).
     linked: bool = False
 
+    # The actor's membership rows already read or written in this transaction, by team id:
+    # a command asks "is the actor a member (a lead)?" several times and reads it once.
+    _memberships: dict[int, TeamMember] = field(default_factory=dict, repr=False)
+    # The id of the loaded team when, at load, it had no channel on a platform other than
+    # the invocation's (nor the console's): its announcements then go nowhere, unread.
+    _alone_on_platform: int | None = field(default=None, repr=False)
+
     @classmethod
     def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
         """``join``: make the actor a member of the team (a first write in a team's channel
-        joins it). Reading commands pass False: they never write."""
-        actor = session.get(Person, invocation.person_id)
-        if actor is None:
-            raise CommandError("I don't know who you are yet; try again in a moment.")
-        team: Team | None = None
+        joins it). Reading commands pass False: they never write.
+
+        One query reads the actor, the team (the invocation's, or its channel's) and the
+        actor's membership of it. When the invocation names the actor's platform account
+        (``Invocation.account``), the actor is whoever holds that account now, whatever
+        person id the adapter had cached (accounts move when two people are joined)."""
+        params: dict[str, Any] = {}
         if invocation.team_id is not None:
-            team = session.get(Team, invocation.team_id)
+            source = "team"
+            params["ctx_team"] = invocation.team_id
         elif invocation.channel is not None:
-            team = team_for_channel(
-                session,
-                platform=invocation.channel.platform,
-                tenant=invocation.channel.tenant,
-                channel_id=invocation.channel.channel_id,
+            source = "channel"
+            params.update(
+                ctx_channel_platform=invocation.channel.platform,
+                ctx_channel_tenant=invocation.channel.tenant,
+                ctx_channel_id=invocation.channel.channel_id,
             )
+        else:
+            source = "none"
+        params["ctx_origin"] = invocation.platform
+        if invocation.account is not None:
+            params.update(
+                ctx_platform=invocation.platform,
+                ctx_tenant=invocation.account[0],
+                ctx_user=invocation.account[1],
+            )
+        else:
+            params["ctx_person"] = invocation.person_id
+        query = _context_query(source, by_account=invocation.account is not None)
+        row = session.execute(query, params).first()
+        if row is None:
+            raise CommandError("I don't know who you are yet; try again in a moment.")
+        actor, team, member, elsewhere = row[0], row[1], row[2], row[3]
+        ctx = cls(
+            session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
+        )
+        if team is not None and not elsewhere:
+            ctx._alone_on_platform = team.id
+        if member is not None:
+            ctx._memberships[member.team_id] = member
         # Reading (`show`, `who owns`, `list`: ``join=False``) adds nobody to the team;
         # whoever changes something joins it (here, and again in ``audit``).
         if team is not None and join:
-            people.ensure_member(session, team.id, actor.id)
-        return cls(
-            session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
-        )
+            ctx._actor_member(team.id)
+        return ctx
+
+    def _actor_member(self, team_id: int) -> TeamMember:
+        """The actor's membership of ``team_id``, joining it when they are not a member."""
+        member = self._memberships.get(team_id)
+        if member is None:
+            member = people.ensure_member(self.session, team_id, self.actor.id)
+            self._memberships[team_id] = member
+        return member
 
     @property
     def now(self) -> dt.datetime:
@@ -78,7 +126,11 @@ class Context:
 
     def is_lead(self, person_id: int | None = None) -> bool:
         team = self.require_team()
-        member = people.membership(self.session, team.id, person_id or self.actor.id)
+        member: TeamMember | None
+        if person_id in (None, self.actor.id) and team.id in self._memberships:
+            member = self._memberships[team.id]
+        else:
+            member = people.membership(self.session, team.id, person_id or self.actor.id)
         return member is not None and member.role == "lead"
 
     def team_has_leads(self) -> bool:
@@ -146,19 +198,21 @@ class Context:
         """Record a change (who, when, before, after). Whoever changes a team's log is one of
         its members from then on."""
         if self.team is not None:
-            people.ensure_member(self.session, self.team.id, self.actor.id)
-        self.session.add(
-            AuditEvent(
-                team_id=self.team.id if self.team else None,
-                actor_id=self.actor.id,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-                platform=self.invocation.platform,
-                at=self.now,
-            )
+            self._actor_member(self.team.id)
+        # A Core insert (every change writes one): nothing reads an AuditEvent object back.
+        self.session.connection().execute(
+            _AUDIT_INSERT,
+            {
+                "team_id": self.team.id if self.team else None,
+                "actor_id": self.actor.id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+                "platform": self.invocation.platform,
+                "at": self.now,
+            },
         )
 
     def announce(self, reply: Reply) -> None:
@@ -197,18 +251,85 @@ class Context:
         # From a direct message every linked channel hears of it, the origin platform's too:
         # the team's channel there did not see the command.
         direct = self.invocation.channel is not None and self.invocation.channel.direct
-        for link in links_of_team(self.session, self.team.id):
-            if link.platform == "console" or (link.platform == origin and not direct):
+        if not direct and self._alone_on_platform == self.team.id:
+            return  # no channel elsewhere to tell (read with the context, no query)
+        for link_id, platform in link_platforms(self.session, self.team.id):
+            if platform == "console" or (platform == origin and not direct):
                 continue
             for reply in self.announcements:
+                outbox.mark_queued(self.session)
                 self.session.add(
                     OutboxMessage(
                         team_id=self.team.id,
-                        channel_link_id=link.id,
-                        platform=link.platform,
+                        channel_link_id=link_id,
+                        platform=platform,
                         kind="announcement",
                         payload=reply.to_dict(),
                         next_attempt_at=self.now,
                         created_at=self.now,
                     )
                 )
+
+
+_AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__])
+_CONTEXT_QUERIES: dict[tuple[str, bool], Any] = {}
+
+
+def _context_query(source: str, *, by_account: bool) -> Any:
+    """The one query of ``Context.load``, built once per shape: the team comes from
+    ``source`` ("team": an id, "channel": the channel's link, "none"), the actor from their
+    account (``by_account``) or their person id. Parameters are bound at execution."""
+    key = (source, by_account)
+    cached = _CONTEXT_QUERIES.get(key)
+    if cached is not None:
+        return cached
+    team_id: Any
+    if source == "team":
+        team_id = bindparam("ctx_team")
+    elif source == "channel":
+        team_id = (
+            select(ChannelLink.team_id)
+            .where(
+                ChannelLink.platform == bindparam("ctx_channel_platform"),
+                ChannelLink.tenant == bindparam("ctx_channel_tenant"),
+                ChannelLink.channel_id == bindparam("ctx_channel_id"),
+            )
+            .order_by(ChannelLink.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+    else:
+        team_id = None
+    # Whether the team has a channel on another platform than the invocation's (and not the
+    # console's), that is, somewhere its announcements would go.
+    elsewhere = (
+        select(ChannelLink.id)
+        .where(
+            ChannelLink.team_id == Team.id,
+            ChannelLink.platform.not_in(["console", bindparam("ctx_origin")]),
+        )
+        .exists()
+    )
+    query = (
+        select(Person, Team, TeamMember, elsewhere)
+        .select_from(Person)
+        .outerjoin(Team, Team.id == team_id if team_id is not None else false())
+        .outerjoin(
+            TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.person_id == Person.id)
+        )
+    )
+    if by_account:
+        query = query.join(
+            PlatformIdentity,
+            and_(
+                PlatformIdentity.person_id == Person.id,
+                PlatformIdentity.platform == bindparam("ctx_platform"),
+                PlatformIdentity.tenant == bindparam("ctx_tenant"),
+                PlatformIdentity.user_id == bindparam("ctx_user"),
+            ),
+        )
+    else:
+        query = query.where(Person.id == bindparam("ctx_person"))
+    query = query.limit(1)
+    _CONTEXT_QUERIES[key] = query
+    return query

@@ -138,6 +138,9 @@ def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWo
     reads = not isinstance(command, CommandError) and type(command) in READS
     try:
         with uow() as work:
+            if reads and invocation.reply_address is None:
+                # Nothing to claim, nothing to queue: on SQLite, read beside the writer.
+                work.read_only()
             if not _claimed(work.session, invocation, reads=reads):
                 return DUPLICATE
             ctx = Context.load(work.session, invocation, join=not reads)

@@ -57,6 +57,11 @@ class Invocation:
     activity id, a hash of the signed body, a console uuid): ``dispatch`` claims it in the
     same transaction as the record, so a redelivery writes nothing. ``reply_address`` is set
     only when the reply cannot travel in the acknowledgement.
+
+    ``account``: the actor's account on ``platform`` as ``(tenant, user id)``, when the
+    adapter knows it. The core then takes as the actor whoever holds that account at the
+    time of the command (``person_id`` may come from the adapter's cache, and accounts move
+    when two people are joined by ``me confirm``).
     """
 
     text: str
@@ -69,6 +74,7 @@ class Invocation:
     source_link: str | None = None
     idempotency_key: str | None = None
     reply_address: ReplyAddress | None = None
+    account: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

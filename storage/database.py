@@ -9,15 +9,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import READ_ONLY, make_engine, make_session_factory
 from storage.migrate import ensure_schema
+from storage.outbox import QUEUED
 
 
 class UnitOfWork:
-    """One transaction: ``with uow: ...; uow.commit()``. Rolls back unless committed."""
+    """One transaction: ``with uow: ...; uow.commit()``. Rolls back unless committed.
+
+    ``queued``: whether a commit of this unit of work wrote an outbox row (so the caller
+    wakes the delivery loop only when there is something to deliver)."""
 
     session: Session
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        self.queued = False
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -34,11 +39,37 @@ class UnitOfWork:
         finally:
             self.session.close()
 
+    def read_only(self) -> None:
+        """Declare, before the first statement, that this unit of work only reads: on SQLite
+        its transaction then begins DEFERRED beside the writer instead of queueing for the
+        write lock (see ``Database.reader``). A write in it would have to take the lock."""
+        self.session.connection(execution_options={READ_ONLY: True})
+
     def commit(self) -> None:
         self.session.commit()
+        if self.session.info.pop(QUEUED, False):
+            self.queued = True
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.session.info.pop(QUEUED, None)
+
+
+class WatchedUnitsOfWork:
+    """A unit-of-work factory (``Database.uow``) that remembers whether any commit of the units
+    it made wrote an outbox row: an adapter wakes the delivery loop only then."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._made: list[UnitOfWork] = []
+
+    def __call__(self) -> UnitOfWork:
+        self._made.append(self._db.uow())
+        return self._made[-1]
+
+    @property
+    def queued(self) -> bool:
+        return any(work.queued for work in self._made)
 
 
 class Database:
@@ -58,6 +89,10 @@ class Database:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def watched(self) -> WatchedUnitsOfWork:
+        """A ``uow`` factory whose ``queued`` tells whether its commits queued a message."""
+        return WatchedUnitsOfWork(self)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reading only (it is never committed): on SQLite it runs beside

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import InboundEvent, utcnow
+from storage.models import Base, InboundEvent, utcnow
 
 KEY_LIMIT = 300
 
@@ -20,11 +21,29 @@ def claim(session: Session, *, source: str, key: str, now: dt.datetime | None = 
     A concurrent claim of the same key waits for the first transaction (PostgreSQL's unique
     index; SQLite's write lock) and then gets False.
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    inserted = session.execute(
-        insert(InboundEvent)
-        .values(source=source, key=key[:KEY_LIMIT], received_at=now or utcnow())
-        .on_conflict_do_nothing(index_elements=["source", "key"])
-        .returning(InboundEvent.id)  # rowcount is not reliable here (-1 with psycopg)
+    connection = session.connection()
+    inserted = connection.execute(
+        _claim_statement(connection.dialect.name),
+        {"source": source, "key": key[:KEY_LIMIT], "received_at": now or utcnow()},
     ).first()
     return inserted is not None
+
+
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, built once per dialect: a Core
+    statement on the table (every command runs it; the ORM's bulk path costs more than the
+    row). rowcount is not reliable here (-1 with psycopg), hence RETURNING."""
+    statement = _CLAIMS.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Base.metadata.tables[InboundEvent.__tablename__]
+        statement = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["source", "key"])
+            .returning(table.c.id)
+        )
+        _CLAIMS[dialect] = statement
+    return statement

@@ -45,6 +45,15 @@ ANY_PLATFORM = "any"
 # after 15 s), short enough that a crashed worker delays a message by a minute.
 LEASE = dt.timedelta(seconds=60)
 
+# ``Session.info`` key set when a transaction writes an outbox row (``mark_queued``): the
+# caller wakes the delivery loop only when its commit queued something.
+QUEUED = "joinedup_outbox_queued"
+
+
+def mark_queued(session: Session) -> None:
+    """Note that this session's transaction writes an outbox row (``UnitOfWork.queued``)."""
+    session.info[QUEUED] = True
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -151,6 +160,8 @@ def enqueue(
         "sent_at": now if status == "sent" else None,
     }
     stmt = _insert(session)(OutboxMessage).values(values)
+    if status != "sent":
+        mark_queued(session)
     if dedupe_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     result: int | None = session.execute(stmt.returning(OutboxMessage.id)).scalar_one_or_none()
@@ -162,6 +173,8 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]], *, now: dt.dateti
     return the keys this call wrote (the others existed)."""
     insert = _insert(session)
     won: set[str] = set()
+    if any(row.get("status", "pending") != "sent" for row in rows):
+        mark_queued(session)
     for start in range(0, len(rows), 500):
         chunk = []
         for row in rows[start : start + 500]:

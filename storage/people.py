@@ -185,7 +185,7 @@ def profile_current(
 ) -> bool:
     """Whether ``resolve_identity`` would change nothing on ``person`` for this profile."""
     return (
-        (not display_name or person.display_name == display_name)
+        (not display_name or person.display_name == display_name or person.name_chosen)
         and (not email or bool(person.email))
         and (not timezone or bool(person.timezone))
     )

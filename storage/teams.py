@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import ChannelLink, Counter, Team
+from storage.models import Base, ChannelLink, Counter, Team
 
 RECORD_KINDS = ("D", "C", "R", "P", "M")  # P: proposals, M: measures
 
@@ -68,12 +68,38 @@ def next_number(session: Session, team_id: int, kind: str) -> int:
 
     The UPDATE locks the counter row until commit, so concurrent writers queue
     (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE) and a rollback gives the
-    number back: numbers stay unique and gap-free.
+    number back: numbers stay unique and gap-free. A Core statement built once: nothing
+    reads a ``Counter`` object, and every record takes a number.
     """
-    number = session.execute(
-        update(Counter)
-        .where(Counter.team_id == team_id, Counter.kind == kind)
-        .values(last_number=Counter.last_number + 1)
-        .returning(Counter.last_number)
-    ).scalar_one()
+    number = (
+        session.connection()
+        .execute(_NEXT_NUMBER, {"counter_team": team_id, "counter_kind": kind})
+        .scalar_one()
+    )
     return int(number)
+
+
+_COUNTERS = Base.metadata.tables[Counter.__tablename__]
+_counters = _COUNTERS.c
+_NEXT_NUMBER = (
+    update(_COUNTERS)
+    .where(
+        _counters.team_id == bindparam("counter_team"),
+        _counters.kind == bindparam("counter_kind"),
+    )
+    .values(last_number=_counters.last_number + 1)
+    .returning(_counters.last_number)
+)
+_channel_links = Base.metadata.tables[ChannelLink.__tablename__].c
+_LINK_PLATFORMS = (
+    select(_channel_links.id, _channel_links.platform)
+    .where(_channel_links.team_id == bindparam("links_team"))
+    .order_by(_channel_links.id)
+)
+
+
+def link_platforms(session: Session, team_id: int) -> list[tuple[int, str]]:
+    """``(link id, platform)`` of each of the team's channel links, oldest first: what an
+    announcement needs, read without loading ``ChannelLink`` objects."""
+    rows = session.connection().execute(_LINK_PLATFORMS, {"links_team": team_id})
+    return [(int(link_id), str(platform)) for link_id, platform in rows]

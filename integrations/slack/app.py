@@ -746,7 +746,9 @@ class JoinedupSlack:
         refusals_queued: bool = True,
     ) -> Invocation:
         normalised, mentioned = normalise_text(text)
-        persons = await self.people.resolve(client, team_id, [user_id, *mentioned])
+        # A lone actor comes from the cache: ``account`` lets the core check in its own
+        # transaction who holds the account now.
+        persons = await self.people.resolve(client, team_id, [user_id, *mentioned], cached=True)
         channel = (
             ChannelRef(
                 platform=PLATFORM,
@@ -785,16 +787,20 @@ class JoinedupSlack:
             source_link=source_link,
             idempotency_key=key,
             reply_address=address,
+            account=(team_id, user_id),
         )
 
     async def _run(self, invocation: Invocation, command: a.Command | None = None) -> Reply:
         """Dispatch in a worker thread (``command``: a form's typed command, run as it is):
         the claim, the record and any queued reply commit together before this returns."""
+        uow = self.db.watched()
         if command is None:
-            reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
+            reply = await asyncio.to_thread(dispatch, invocation, uow)
         else:
-            reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
-        if self.on_change is not None and not reply.duplicate:
+            reply = await asyncio.to_thread(run, command, invocation, uow)
+        # Wake the delivery loop only when the command queued a message (an announcement,
+        # a reply): a kick costs the loop a lease query in a write transaction.
+        if self.on_change is not None and uow.queued:
             self.on_change()
         return reply
 

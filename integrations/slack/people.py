@@ -50,12 +50,18 @@ class SlackPeople:
 
     Profiles (name, email, timezone) come from users.info and are cached for
     ``ttl`` seconds per workspace and user, so a busy channel costs one call a user.
+    Beside each profile, the person id it resolved to once the database agreed with the
+    profile: ``resolve(..., cached=True)`` answers a known actor from it without touching
+    the database, for commands, whose Invocation names the account so that the core checks
+    in its own transaction who holds the account now (``Invocation.account``).
     """
 
     def __init__(self, db: Database, *, ttl: float = 3600.0) -> None:
         self.db = db
         self.ttl = ttl
         self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
+        # (workspace, user id) -> (the profile it was resolved with, person id).
+        self._persons_seen: dict[tuple[str, str], tuple[Profile, int]] = {}
 
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile:
         key = (team_id, user_id)
@@ -81,12 +87,30 @@ class SlackPeople:
         return found
 
     async def resolve(
-        self, client: AsyncWebClient, team_id: str, user_ids: Iterable[str]
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_ids: Iterable[str],
+        *,
+        cached: bool = False,
     ) -> dict[str, int]:
-        """``{user_id: person_id}`` for each user id (one users.info per unknown user)."""
+        """``{user_id: person_id}`` for each user id (one users.info per unknown user).
+
+        ``cached``: a lone user already resolved with their current cached profile is
+        answered from memory. Only for a caller that lets the core check the account in
+        its transaction (``Invocation.account``); mentions are always read afresh."""
         wanted = list(dict.fromkeys(user_ids))
         profiles = await asyncio.gather(*(self.profile(client, team_id, u) for u in wanted))
-        return await asyncio.to_thread(self._persons, team_id, list(profiles))
+        if cached and len(profiles) == 1:
+            seen = self._persons_seen.get((team_id, wanted[0]))
+            if seen is not None and seen[0] is profiles[0]:
+                return {wanted[0]: seen[1]}
+        found = await asyncio.to_thread(self._persons, team_id, list(profiles))
+        for p in profiles:
+            cached_profile = self._profiles.get((team_id, p.user_id))
+            if cached_profile is not None and cached_profile[1] is p:
+                self._persons_seen[(team_id, p.user_id)] = (p, found[p.user_id])
+        return found
 
     def _persons(self, team_id: str, profiles: list[Profile]) -> dict[str, int]:
         # Almost always everyone is known and their profile unchanged: a read, no write.

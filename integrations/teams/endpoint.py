@@ -349,8 +349,10 @@ class JoinedupTeamsBot:
         )
         return _Turn(raw=raw, tenant=tenant, now=now, person_id=person_id, channel=channel)
 
-    def _changed(self) -> None:
-        if self.on_change is not None:
+    def _changed(self, queued: bool) -> None:
+        """Wake the delivery loop when the command queued a message (a kick costs the loop
+        a lease query in a write transaction)."""
+        if self.on_change is not None and queued:
             self.on_change()
 
     async def _dispatch(self, turn: _Turn, text: str, mentions: Mapping[str, int]) -> Reply:
@@ -364,8 +366,9 @@ class JoinedupTeamsBot:
             mentions=dict(mentions),
             idempotency_key=_activity_key(turn.raw),
         )
-        reply = await asyncio.to_thread(dispatch, invocation, self.db.uow)
-        self._changed()
+        uow = self.db.watched()
+        reply = await asyncio.to_thread(dispatch, invocation, uow)
+        self._changed(uow.queued)
         return self._with_download(reply, turn.now)
 
     def _with_download(self, reply: Reply, now: dt.datetime) -> Reply:
@@ -464,8 +467,9 @@ class JoinedupTeamsBot:
             idempotency_key=_activity_key(turn.raw),
         )
         # Committed before the invoke response: a redelivered submission writes nothing.
-        reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
-        self._changed()
+        uow = self.db.watched()
+        reply = await asyncio.to_thread(run, command, invocation, uow)
+        self._changed(uow.queued)
         if reply.ok:
             body = {"statusCode": 200, "type": CONTENT_TYPE, "value": reply_card(reply)}
         else:
@@ -567,8 +571,9 @@ class JoinedupTeamsBot:
                 refusals=False,
             ),
         )
-        reply = await asyncio.to_thread(run, command, invocation, self.db.uow)
-        self._changed()
+        uow = self.db.watched()
+        reply = await asyncio.to_thread(run, command, invocation, uow)
+        self._changed(uow.queued)
         if not reply.ok and not reply.duplicate:
             await _invoke_response(turn_context, task_message(reply.to_text()))
             return
