@@ -71,7 +71,8 @@ class Policy:
     def backoff(self, attempts: int, retry_after: float | None = None) -> dt.timedelta:
         """The wait after the ``attempts``-th failure: doubling from ``first_retry`` up to
         ``max_retry``; never sooner than the platform asked (``Retry-After``)."""
-        wait = min(self.first_retry * 2 ** max(attempts - 1, 0), self.max_retry)
+        doubled: dt.timedelta = self.first_retry * (2 ** max(attempts - 1, 0))
+        wait = min(doubled, self.max_retry)
         if retry_after is not None:
             wait = max(wait, dt.timedelta(seconds=retry_after))
         return wait

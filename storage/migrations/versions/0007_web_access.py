@@ -7,6 +7,7 @@ Create Date: 2026-11-30 06:00:00
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _when(name: str, *, nullable: bool = False) -> sa.Column:
+def _when(name: str, *, nullable: bool = False) -> sa.Column[dt.datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
