@@ -18,8 +18,20 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from commands import actions as a
-from commands import dashboard, identity, measures, proposals, scope, summary
-from commands import handlers as h
+from commands import (
+    commitments,
+    dashboard,
+    decisions,
+    identity,
+    listing,
+    measures,
+    ownership,
+    proposals,
+    risks,
+    scope,
+    summary,
+    team_settings,
+)
 from commands.context import Context
 from commands.invocation import Invocation
 from commands.language import CommandError, parse
@@ -30,36 +42,38 @@ from storage.inbound import claim
 
 log = logging.getLogger(__name__)
 
+# One plain function per command. Each runs inside the dispatcher's unit of work and returns
+# a Reply; a CommandError rolls the whole command back.
 HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
-    a.LogDecision: h.log_decision,
-    a.SupersedeDecision: h.supersede_decision,
-    a.LogCommitment: h.log_commitment,
-    a.MarkDone: h.mark_done,
-    a.Reopen: h.reopen,
-    a.Cancel: h.cancel,
-    a.Block: h.block,
-    a.Reassign: h.reassign,
-    a.SetDue: h.set_due,
-    a.Snooze: h.snooze,
-    a.Show: h.show,
-    a.WhoOwns: h.who_owns,
-    a.SetOwnership: h.set_ownership,
-    a.ListRecords: h.list_records,
-    a.LogRisk: h.log_risk,
-    a.CloseRisk: h.close_risk,
-    a.RateRisk: h.rate_risk,
-    a.ReassignRisk: h.reassign_risk,
-    a.SetMyName: h.set_my_name,
-    a.CreateTeam: h.create_team_here,
-    a.ShowTeam: h.show_team,
-    a.SetTeamOption: h.set_team_option,
-    a.MakeLead: h.make_lead,
-    a.SetDepartment: h.set_department,
-    a.LinkTeam: h.link_team,
-    a.JoinTeam: h.join_team,
+    a.LogDecision: decisions.log_decision,
+    a.SupersedeDecision: decisions.supersede_decision,
+    a.LogCommitment: commitments.log_commitment,
+    a.MarkDone: commitments.mark_done,
+    a.Reopen: commitments.reopen,
+    a.Cancel: commitments.cancel,
+    a.Block: commitments.block,
+    a.Reassign: commitments.reassign,
+    a.SetDue: commitments.set_due,
+    a.Snooze: commitments.snooze,
+    a.Show: listing.show,
+    a.WhoOwns: ownership.who_owns,
+    a.SetOwnership: ownership.set_ownership,
+    a.ListRecords: listing.list_records,
+    a.LogRisk: risks.log_risk,
+    a.CloseRisk: risks.close_risk,
+    a.RateRisk: risks.rate_risk,
+    a.ReassignRisk: risks.reassign_risk,
+    a.SetMyName: team_settings.set_my_name,
+    a.CreateTeam: team_settings.create_team_here,
+    a.ShowTeam: team_settings.show_team,
+    a.SetTeamOption: team_settings.set_team_option,
+    a.MakeLead: team_settings.make_lead,
+    a.SetDepartment: team_settings.set_department,
+    a.LinkTeam: team_settings.link_team,
+    a.JoinTeam: team_settings.join_team,
     a.ClaimEmail: identity.claim_email,
     a.ConfirmClaim: identity.confirm_claim,
-    a.Help: h.show_help,
+    a.Help: listing.show_help,
     a.ShowWeeklySummary: summary.show_weekly_summary,
     a.Propose: proposals.propose,
     a.AnswerProposal: proposals.answer,
