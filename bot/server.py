@@ -22,7 +22,8 @@ from integrations.web import mount_web
 from storage.database import Database
 
 if TYPE_CHECKING:
-    from integrations.slack.app import JoinedupSlack, SummaryFile
+    from integrations.slack.app import JoinedupSlack
+    from integrations.slack.road import SummaryFile
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.slack import blocks as bk
-from integrations.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+from integrations.slack.app import BOT_SCOPES
+from integrations.slack.http import EVENTS_PATH, REDIRECT_PATH
 
 BOT_EVENTS = (
     "message.channels",
