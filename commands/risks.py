@@ -34,20 +34,7 @@ def log_risk(cmd: a.LogRisk, ctx: Context) -> Reply:
     ctx.session.refresh(risk)
     rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
     ctx.audit("risk.logged", "risk", risk.id, after={"text": risk.text, "rating": rating})
-    item = risk_item(risk, rating)
-    reply = Reply(
-        headline=f"R-{risk.number} logged by {ctx.actor.display_name}",
-        body=risk.text,
-        fields=item.fields,
-        visibility="channel",
-        ref=item.ref,
-        data={
-            "id": item.ref,
-            "rating": rating,
-            "impact": risk.impact,
-            "likelihood": risk.likelihood,
-        },
-    )
+    reply = _risk_reply(ctx, risk, f"R-{risk.number} logged by {ctx.actor.display_name}")
     ctx.announce(reply)
     return reply
 

@@ -17,6 +17,15 @@ from integrations.slack.road import RetryLater, Road
 log = logging.getLogger(__name__)
 
 
+def _where(body: dict[str, Any]) -> tuple[str, str, dict[str, Any], str | None]:
+    """Who pressed, in which workspace, from which container (message or view), in which
+    channel: an interaction names them in different places depending on where it was."""
+    container = body.get("container") or {}
+    channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+    return body["user"]["id"], team_id, container, channel_id
+
+
 class Buttons:
     """Buttons and pickers, Previous / Next, and a nudge's measure input."""
 
@@ -37,10 +46,7 @@ class Buttons:
                 await ack()
                 return
             command += f" <@{action['selected_user']}>"
-        user_id = body["user"]["id"]
-        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
-        container = body.get("container") or {}
-        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        user_id, team_id, container, channel_id = _where(body)
         response_url = body.get("response_url")
         on_home = container.get("type") == "view"
         source = body.get("message") or {}
@@ -100,10 +106,7 @@ class Buttons:
         """A list's Previous / Next: run the list from the button's position and show the
         page in place of the message that held the button (a read: nothing to claim)."""
         press = bk.read_button(action)
-        user_id = body["user"]["id"]
-        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
-        container = body.get("container") or {}
-        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        user_id, team_id, container, channel_id = _where(body)
         invocation = await self.road.invocation(
             client,
             team_id=team_id,
@@ -131,8 +134,7 @@ class Buttons:
         ``RecordMeasureValue``, run as whoever typed it in the measure's team, answered in
         the same conversation. A value that is not a number gets the reason; nothing is
         written."""
-        user_id = body["user"]["id"]
-        team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
+        user_id, team_id, _, _ = _where(body)
         try:
             entry = bk.read_measure_value(action)
         except CommandError as exc:
