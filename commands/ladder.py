@@ -49,6 +49,7 @@ from commands.reminder_plan import (
     TeamDue,
     _Items,
     _platforms,
+    channel_target,
 )
 from commands.reply import Field, Item, Reply, Section
 from commands.rules import is_overdue, matching_area, risk_rating
@@ -472,12 +473,7 @@ def _messages(
                     ref=climber.ref,
                     data=data,
                 ),
-                target={
-                    "link_id": link.id,
-                    "platform": link.platform,
-                    "tenant": link.tenant,
-                    "channel_id": link.channel_id,
-                },
+                target=channel_target(link),
                 # Worth sending until the end of the team's working day; one not delivered
                 # by then is planned again on the next.
                 expires_at=end_of_local_day(td.today, td.team.timezone),

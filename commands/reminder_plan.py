@@ -81,6 +81,17 @@ DIGEST_ITEMS = 8
 TALLY_NAMES = 8
 
 
+def channel_target(link: ChannelLink) -> dict[str, Any]:
+    """Where a message for a linked channel goes (``Outgoing.target``): the link, and the
+    platform address the delivery engine posts to."""
+    return {
+        "link_id": link.id,
+        "platform": link.platform,
+        "tenant": link.tenant,
+        "channel_id": link.channel_id,
+    }
+
+
 def sweep_key(td: TeamDue) -> str:
     return f"{SWEPT}:team:{td.team.id}:{td.today.isoformat()}"
 
@@ -633,12 +644,7 @@ def _with_late_values(
             visibility="channel",
             data={"kind": DIGEST, "team": td.team.name, "summary": summary},
         ),
-        target={
-            "link_id": link.id,
-            "platform": link.platform,
-            "tenant": link.tenant,
-            "channel_id": link.channel_id,
-        },
+        target=channel_target(link),
         expires_at=end_of_local_day(td.today, td.team.timezone),
         refs=refs,
     )
@@ -752,12 +758,7 @@ def _plan_digest(
             visibility="channel",
             data={"kind": DIGEST, "team": td.team.name, "summary": summary},
         ),
-        target={
-            "platform": link.platform,
-            "tenant": link.tenant,
-            "channel_id": link.channel_id,
-            "link_id": link.id,
-        },
+        target=channel_target(link),
         expires_at=end_of_local_day(today, td.team.timezone),
         refs=tuple(ref("C", c.number) for c in (*overdue, *this_week, *blocked)),
     )

@@ -17,6 +17,7 @@ from typing import Any
 from commands import actions as a
 from commands.measures import value_from_form
 from commands.reply import Button, Field, Item, NumberInput, Page, Reply, more_text
+from integrations.fitting import most_that_fit
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -204,16 +205,7 @@ def _fit(
             reply, keep=keep, team_id=team_id, section_team_ids=section_team_ids, limit=limit
         )
 
-    blocks = render(total)
-    if len(blocks) <= limit:
-        return _Fitted(blocks, total)
-    low, high = 0, total  # the largest number of items that fits, by bisection
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(render(middle)) <= limit:
-            low = middle
-        else:
-            high = middle - 1
+    low = most_that_fit(total, lambda keep: len(render(keep)) <= limit)
     blocks = render(low)
     if len(blocks) > limit:  # a headline, body and fields alone over the limit: say so
         blocks = blocks[: limit - 1] + [_context(f"…{len(blocks) - limit + 1} more blocks cut.")]

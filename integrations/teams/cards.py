@@ -24,6 +24,7 @@ from typing import Any
 from commands import actions as a
 from commands.measures import value_from_form
 from commands.reply import Button, Field, Item, NumberInput, Page, Reply, more_text
+from integrations.fitting import most_that_fit
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -126,16 +127,7 @@ def reply_card(reply: Reply, *, download_label: str | None = None) -> dict[str, 
     def render(keep: int, cut: int | None = None) -> dict[str, Any]:
         return _render(reply, keep=keep, download_label=download_label, cut=cut)
 
-    card = render(total)
-    if size(card) <= CARD_BYTES:
-        return card
-    low, high = 0, total  # the largest number of items that fits, by bisection
-    while low < high:
-        middle = (low + high + 1) // 2
-        if size(render(middle)) <= CARD_BYTES:
-            low = middle
-        else:
-            high = middle - 1
+    low = most_that_fit(total, lambda keep: size(render(keep)) <= CARD_BYTES)
     card = render(low)
     for cut in (2_000, 500, 100):  # a headline and body alone too big: shorten every text
         if size(card) <= CARD_BYTES:
