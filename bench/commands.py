@@ -10,6 +10,8 @@ slash commands for ``--seconds`` each, and the bench reports
 - committed/s: decisions in the database after the run, over the run's length;
 - ack latency p50/p99 of the acknowledged (saved) answers;
 - peak RSS of the server process, sampled every 100 ms;
+- server CPU time per answer (from `/proc/<pid>/stat`): what a command costs, whatever else
+  the machine is doing;
 - lost: acknowledged as saved but not in the database after the server is killed with
   SIGKILL at the end of the run (must be 0), and doubled (must be 0).
 
@@ -132,6 +134,15 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None
     raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (``/proc/<pid>/stat``; 0 when unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -150,6 +161,7 @@ class Run:
     other: int = 0
     latencies: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0  # the server's CPU time over the run
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -222,10 +234,12 @@ async def load(port: int, *, clients: int, seconds: float, pid: int, start_at: i
                 run.other += 1
 
     began = time.monotonic()
+    cpu_before = cpu_seconds(pid)
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(sample(), *(client(session) for _ in range(clients)))
     run.seconds = time.monotonic() - began
+    run.cpu_s = cpu_seconds(pid) - cpu_before
     return run
 
 
@@ -359,6 +373,9 @@ def summary(run: Run, *, committed: int) -> dict[str, Any]:
         "p50_ms": run.percentile(50),
         "p99_ms": run.percentile(99),
         "peak_rss_mb": max(run.rss or [0.0]),
+        # Server CPU per answer (saved or busy): what one command costs, whatever else the
+        # machine is doing.
+        "cpu_ms": 1000 * run.cpu_s / max(1, len(run.saved) + run.busy),
     }
 
 
@@ -367,18 +384,18 @@ def report(name: str, r: dict[str, Any]) -> None:
     print(f"\n== {name} ==")
     print(
         f"{'':10} {'ack/s':>8} {'busy/s':>8} {'commit/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'peak RSS':>9}"
+        f"{'peak RSS':>9} {'CPU/answer':>10}"
     )
     for label, x in (("floor", f), ("joinedup", j), ("overload", o)):
         print(
             f"{label:10} {x['acknowledged_per_s']:8.0f} {x['busy_per_s']:8.0f} "
             f"{x['committed_per_s']:9.0f} {x['p50_ms']:8.1f} {x['p99_ms']:8.1f} "
-            f"{x['peak_rss_mb']:8.0f}M"
+            f"{x['peak_rss_mb']:8.0f}M {x['cpu_ms']:8.2f}ms"
         )
     print(
         f"ratios: ack p99 {j['p99_ms'] / f['p99_ms']:.2f}x the floor's (goal <= 2), "
         f"committed/s {j['committed_per_s'] / f['committed_per_s']:.2f}x the floor's "
-        f"(goal >= 0.5)"
+        f"(goal >= 0.5); server CPU per command {j['cpu_ms'] / f['cpu_ms']:.2f}x the floor's"
     )
     print(
         f"acknowledged but lost after SIGKILL: {r['lost']} (goal 0); doubled: {r['doubled']}; "

@@ -12,6 +12,7 @@ from commands.records import _accountable, _decision, _decision_reply, _decision
 from commands.reply import Reply
 from commands.rules import matching_area, may_supersede_decision
 from storage.models import Area, Decision
+from storage.records import insert_loaded
 from storage.teams import next_number
 
 # --- decisions -------------------------------------------------------------------------------
@@ -37,8 +38,7 @@ def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
         source_link=ctx.invocation.source_link,
         created_at=ctx.now,
     )
-    ctx.session.add(decision)
-    ctx.session.flush()
+    insert_loaded(ctx.session, decision)
     ctx.audit("decision.logged", "decision", decision.id, after=_decision_state(decision))
     reply = _decision_reply(
         ctx, decision, f"{ref('D', decision.number)} logged by {ctx.actor.display_name}"

@@ -38,6 +38,7 @@ from commands.language import CommandError, parse
 from commands.reply import Reply, error
 from storage import outbox
 from storage.database import UnitOfWork
+from storage.engine import WouldWait
 from storage.inbound import claim
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,8 @@ def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWo
             return reply
     except CommandError as exc:
         return _refused(error(exc.message, usage=exc.usage, field=exc.field), invocation, uow)
+    except WouldWait:
+        raise  # nothing was done: the adapter runs the command again, waiting its turn
     except Exception:
         log.exception("command failed: %r", command)
         return replace(error(FAULT), retry=True)

@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import READ_ONLY, make_engine, make_session_factory
+from storage.engine import NO_WAIT, READ_ONLY, is_sqlite, make_engine, make_session_factory
 from storage.migrate import ensure_schema
 from storage.outbox import QUEUED
 
@@ -59,12 +59,12 @@ class WatchedUnitsOfWork:
     """A unit-of-work factory (``Database.uow``) that remembers whether any commit of the units
     it made wrote an outbox row: an adapter wakes the delivery loop only then."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
         self._made: list[UnitOfWork] = []
 
     def __call__(self) -> UnitOfWork:
-        self._made.append(self._db.uow())
+        self._made.append(UnitOfWork(self._sessions))
         return self._made[-1]
 
     @property
@@ -86,13 +86,24 @@ class Database:
         self._read_sessions = make_session_factory(
             self.engine.execution_options(**{READ_ONLY: True})
         )
+        # SQLite: a command's transaction is about a millisecond of CPU with no network in
+        # it, so an adapter may run it on its event loop when the write lock is free now
+        # (``watched(wait=False)``), instead of in a worker thread whose every statement
+        # hands Python's GIL back and forth with the loop while it holds the lock.
+        self.runs_inline = is_sqlite(self.engine)
+        self._no_wait_sessions = make_session_factory(
+            self.engine.execution_options(**{NO_WAIT: True})
+        )
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
 
-    def watched(self) -> WatchedUnitsOfWork:
-        """A ``uow`` factory whose ``queued`` tells whether its commits queued a message."""
-        return WatchedUnitsOfWork(self)
+    def watched(self, *, wait: bool = True) -> WatchedUnitsOfWork:
+        """A ``uow`` factory whose ``queued`` tells whether its commits queued a message.
+
+        ``wait=False``: its units of work never wait for SQLite's write lock; beginning one
+        while the lock is taken raises ``storage.engine.WouldWait`` and changes nothing."""
+        return WatchedUnitsOfWork(self.sessions if wait else self._no_wait_sessions)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reading only (it is never committed): on SQLite it runs beside

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
@@ -23,6 +24,14 @@ DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
 # begin DEFERRED, beside the writer, instead of taking the write lock.
 READ_ONLY = "joinedup_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
+# Execution option of a unit of work that must not wait for SQLite's write lock
+# (``Database.watched(wait=False)``): its BEGIN raises ``WouldWait`` instead.
+NO_WAIT = "joinedup_no_wait"
+
+
+class WouldWait(Exception):
+    """SQLite's write lock is taken (by another writer of this process, or by another
+    process), and the unit of work was begun with ``NO_WAIT``: nothing was done."""
 
 
 def normalise_url(url: str) -> str:
@@ -97,6 +106,9 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
             return
         dbapi = conn.connection.dbapi_connection
+        if conn.get_execution_options().get(NO_WAIT):
+            _begin_now(conn, dbapi)
+            return
         if isinstance(dbapi, _QueuedWriter):
             dbapi.take_turn()
         try:
@@ -105,6 +117,31 @@ def _configure_sqlite(engine: Engine) -> None:
             if isinstance(dbapi, _QueuedWriter):
                 dbapi.end_turn()
             raise
+
+
+def _begin_now(conn: Any, dbapi: Any) -> None:
+    """``BEGIN IMMEDIATE`` only if the write lock is free now, else ``WouldWait``: the turn
+    of this process's queue without waiting, and SQLite's lock with no busy timeout (set on
+    the driver's connection for the BEGIN alone, so it is not one of the command's
+    statements)."""
+    queued = isinstance(dbapi, _QueuedWriter)
+    if queued and not dbapi.try_turn():
+        raise WouldWait
+    dbapi.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if queued:
+            dbapi.end_turn()
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise WouldWait from exc
+        raise
+    except BaseException:
+        if queued:
+            dbapi.end_turn()
+        raise
+    finally:
+        dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
 
 
 class _QueuedWriter(sqlite3.Connection):
@@ -124,6 +161,11 @@ class _QueuedWriter(sqlite3.Connection):
         # Bounded like SQLite's own wait: past it, BEGIN IMMEDIATE decides (and fails with
         # "database is locked" after the busy timeout, as it would without the queue).
         self._holding = type(self)._turns.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+
+    def try_turn(self) -> bool:
+        """Take the turn only if nobody in this process holds it."""
+        self._holding = type(self)._turns.acquire(blocking=False)
+        return self._holding
 
     def end_turn(self) -> None:
         if self._holding:

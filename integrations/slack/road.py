@@ -14,10 +14,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from commands import actions as a
-from commands.dispatch import dispatch, run
 from commands.home import show_home
 from commands.invocation import ChannelRef, Invocation, ReplyAddress
 from commands.reply import Reply
+from integrations.running import run_command
 from integrations.slack import blocks as bk
 from integrations.slack import direct
 from integrations.slack.people import PLATFORM, SlackPeople, normalise_text
@@ -141,16 +141,12 @@ class Road:
         )
 
     async def run(self, invocation: Invocation, command: a.Command | None = None) -> Reply:
-        """Dispatch in a worker thread (``command``: a form's typed command, run as it is):
-        the claim, the record and any queued reply commit together before this returns."""
-        uow = self.db.watched()
-        if command is None:
-            reply = await asyncio.to_thread(dispatch, invocation, uow)
-        else:
-            reply = await asyncio.to_thread(run, command, invocation, uow)
+        """Run the command (``command``: a form's typed command, run as it is): the claim,
+        the record and any queued reply have committed together when this returns."""
+        reply, queued = await run_command(self.db, invocation, command)
         # Wake the delivery loop only when the command queued a message (an announcement,
         # a reply): a kick costs the loop a lease query in a write transaction.
-        if self.on_change is not None and uow.queued:
+        if self.on_change is not None and queued:
             self.on_change()
         return reply
 

@@ -11,10 +11,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from commands import actions as a
-from commands.dispatch import run
 from commands.extraction import extract
 from commands.invocation import Invocation, ReplyAddress
 from commands.rules import local_today
+from integrations.running import run_command
 from integrations.teams import activities as act
 from integrations.teams import people as teams_people
 from integrations.teams.cards import log_form, task_message, task_module
@@ -107,9 +107,8 @@ class MessageExtension:
                 refusals=False,
             ),
         )
-        uow = self.db.watched()
-        reply = await asyncio.to_thread(run, command, invocation, uow)
-        self.changed(uow.queued)
+        reply, queued = await run_command(self.db, invocation, command)
+        self.changed(queued)
         if not reply.ok and not reply.duplicate:
             await invoke_response(turn_context, task_message(reply.to_text()))
             return

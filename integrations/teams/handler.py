@@ -12,10 +12,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from commands.dispatch import dispatch, run
 from commands.invocation import ChannelRef, Invocation
 from commands.language import CommandError
 from commands.reply import Reply
+from integrations.running import run_command
 from integrations.teams import activities as act
 from integrations.teams import people as teams_people
 from integrations.teams import proactive
@@ -151,9 +151,8 @@ class JoinedupTeamsBot:
             mentions=dict(mentions),
             idempotency_key=activity_key(turn.raw),
         )
-        uow = self.db.watched()
-        reply = await asyncio.to_thread(dispatch, invocation, uow)
-        self._changed(uow.queued)
+        reply, queued = await run_command(self.db, invocation)
+        self._changed(queued)
         return self._with_download(reply, turn.now)
 
     def _with_download(self, reply: Reply, now: dt.datetime) -> Reply:
@@ -252,9 +251,8 @@ class JoinedupTeamsBot:
             idempotency_key=activity_key(turn.raw),
         )
         # Committed before the invoke response: a redelivered submission writes nothing.
-        uow = self.db.watched()
-        reply = await asyncio.to_thread(run, command, invocation, uow)
-        self._changed(uow.queued)
+        reply, queued = await run_command(self.db, invocation, command)
+        self._changed(queued)
         if reply.ok:
             body = {"statusCode": 200, "type": CONTENT_TYPE, "value": reply_card(reply)}
         else:
