@@ -34,7 +34,8 @@ from commands import (
 )
 from commands.context import Context
 from commands.invocation import Invocation
-from commands.language import CommandError, parse
+from commands.language import CommandError
+from commands.parsing import parse
 from commands.reply import Reply, error
 from storage import outbox
 from storage.database import UnitOfWork

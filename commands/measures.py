@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, parse_number, usage_line
+from commands.language import CommandError, parse_number
 from commands.periods import (
     Period,
     PeriodError,
@@ -45,6 +45,7 @@ from commands.periods import (
 from commands.presenting import day, person_with_department, ref
 from commands.reply import Field, Item, NumberInput, Reply, Section
 from commands.rules import may_change_measure
+from commands.usages import usage_line
 from storage.models import (
     Commitment,
     Decision,
