@@ -24,6 +24,7 @@ from commands import (
     decisions,
     identity,
     listing,
+    measure_links,
     measures,
     ownership,
     proposals,
@@ -95,8 +96,8 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ListMeasures: measures.list_measures,
     a.EditMeasure: measures.edit_measure,
     a.RetireMeasure: measures.retire_measure,
-    a.LinkToMeasure: measures.link_to_measure,
-    a.LogForMeasure: lambda cmd, ctx: measures.log_for_measure(
+    a.LinkToMeasure: measure_links.link_to_measure,
+    a.LogForMeasure: lambda cmd, ctx: measure_links.log_for_measure(
         cmd, ctx, HANDLERS[type(cmd.record)]
     ),
     a.OpenDashboard: dashboard.open_dashboard,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from commands import actions as a
-from commands import measures
+from commands import measure_links
 from commands.context import Context
 from commands.language import CommandError
 from commands.presenting import commitment_item, decision_item, risk_item
@@ -25,7 +25,7 @@ PAGE_SIZE = 15  # items per page of a list
 
 def show(cmd: a.Show, ctx: Context) -> Reply:
     if cmd.kind == "M":
-        return measures.show_measure(cmd.number, ctx)
+        return measure_links.show_measure(cmd.number, ctx)
     if cmd.kind == "C":
         c = _commitment(ctx, cmd.number)
         reply = _commitment_reply(ctx, c, f"C-{c.number}")
