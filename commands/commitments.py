@@ -6,12 +6,13 @@ from dataclasses import replace
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, about, need_text, usage_line
+from commands.language import CommandError, about, need_text
 from commands.presenting import day, ref
 from commands.proposals import reset_ladder
 from commands.records import _commitment, _commitment_reply, _commitment_state, _may_change
 from commands.reply import Reply
 from commands.rules import CLOSED_STATES, is_open, is_overdue
+from commands.usages import usage_line
 from storage.models import Commitment
 from storage.teams import next_number
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.reply import Field, Reply
+from commands.usages import usage_line
 from storage import access
 from storage import people as people_store
 from storage.models import Person

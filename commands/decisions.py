@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import MAX_TEXT, CommandError, need_text, usage_line
+from commands.language import MAX_TEXT, CommandError, need_text
 from commands.presenting import ref
 from commands.records import _accountable, _decision, _decision_reply, _decision_state
 from commands.reply import Reply
 from commands.rules import matching_area, may_supersede_decision
+from commands.usages import usage_line
 from storage.models import Area, Decision
 from storage.records import insert_loaded
 from storage.teams import next_number

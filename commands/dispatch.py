@@ -24,6 +24,7 @@ from commands import (
     decisions,
     identity,
     listing,
+    measure_links,
     measures,
     ownership,
     proposals,
@@ -34,7 +35,8 @@ from commands import (
 )
 from commands.context import Context
 from commands.invocation import Invocation
-from commands.language import CommandError, parse
+from commands.language import CommandError
+from commands.parsing import parse
 from commands.reply import Reply, error
 from storage import outbox
 from storage.database import UnitOfWork
@@ -95,8 +97,8 @@ HANDLERS: dict[type, Callable[[Any, Context], Reply]] = {
     a.ListMeasures: measures.list_measures,
     a.EditMeasure: measures.edit_measure,
     a.RetireMeasure: measures.retire_measure,
-    a.LinkToMeasure: measures.link_to_measure,
-    a.LogForMeasure: lambda cmd, ctx: measures.log_for_measure(
+    a.LinkToMeasure: measure_links.link_to_measure,
+    a.LogForMeasure: lambda cmd, ctx: measure_links.log_for_measure(
         cmd, ctx, HANDLERS[type(cmd.record)]
     ),
     a.OpenDashboard: dashboard.open_dashboard,

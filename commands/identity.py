@@ -31,8 +31,9 @@ from sqlalchemy.exc import IntegrityError
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.reply import Field, Reply
+from commands.usages import usage_line
 from storage import people
 from storage.models import (
     AreaRole,

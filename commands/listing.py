@@ -8,14 +8,15 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from commands import actions as a
-from commands import measures
+from commands import measure_links
 from commands.context import Context
-from commands.language import CommandError, brief, help_reply_lines, usage_line
+from commands.language import CommandError
 from commands.presenting import commitment_item, decision_item, risk_item
 from commands.proposals import decisions_how, how_made
 from commands.records import _commitment, _commitment_reply, _decision, _decision_reply, _risk
 from commands.reply import Button, Field, Item, Page, Reply, Section
 from commands.rules import OPEN_STATES, local_today, overdue_clause, risk_rating
+from commands.usages import USAGES, Usage, brief, usage_line
 from storage import people
 from storage.models import Commitment, Decision, Risk
 
@@ -24,7 +25,7 @@ PAGE_SIZE = 15  # items per page of a list
 
 def show(cmd: a.Show, ctx: Context) -> Reply:
     if cmd.kind == "M":
-        return measures.show_measure(cmd.number, ctx)
+        return measure_links.show_measure(cmd.number, ctx)
     if cmd.kind == "C":
         c = _commitment(ctx, cmd.number)
         reply = _commitment_reply(ctx, c, f"C-{c.number}")
@@ -206,6 +207,19 @@ _HELP_NOTES: dict[str, str] = {
     "Next and Previous turn the page, or say `from <n>`. In a direct message `list mine` "
     "covers all your teams.",
 }
+
+
+def help_reply_lines(topic: str | None) -> tuple[str, list[Usage]]:
+    """The usages to show for ``help [topic]`` (all when no topic)."""
+    if not topic:
+        return "Joinedup commands", list(USAGES)
+    topic = topic.strip().lower()
+    matches = [
+        u for u in USAGES if u.verb == topic or topic in u.aliases or u.verb.split()[0] == topic
+    ]
+    if not matches:
+        raise CommandError(f'There is no command "{topic}".', usage=usage_line("help"))
+    return f"Help: {topic}", matches
 
 
 def show_help(cmd: a.Help, ctx: Context) -> Reply:

@@ -8,11 +8,12 @@ from sqlalchemy import func, or_, select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.presenting import commitment_item, decision_item, person_with_department
 from commands.records import _accountable
 from commands.reply import Field, Item, Reply, Section
 from commands.rules import OPEN_STATES, keywords, may_take_accountable
+from commands.usages import usage_line
 from storage.models import Area, AreaRole, Commitment, Decision
 
 # --- ownership -------------------------------------------------------------------------------

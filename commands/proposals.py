@@ -18,10 +18,11 @@ from sqlalchemy import func, or_, select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.presenting import day, person_with_department, ref
 from commands.reply import Button, Field, Item, Reply, Section
 from commands.rules import keywords, matching_area
+from commands.usages import usage_line
 from storage import people
 from storage.models import (
     Area,

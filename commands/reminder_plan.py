@@ -9,7 +9,7 @@ Friday, less the public holidays of its calendar, e.g. ``GB-ENG``), plans:
   Reassign buttons. At most one per person per day (kind ``owner_nudge``,
   subject ``person:<id>``), so a second team's reminder time the same day adds
   nothing. The same nudge asks for the measure values whose period has ended
-  without one (``commands.measures.value_requests``), each with an input;
+  without one (``commands.measure_requests.value_requests``), each with an input;
 - one **digest** per linked Slack or Teams channel: overdue commitments grouped
   by department and owner, what is due this week, blocked items with their
   reasons; escalated items are marked; measure values two working days late;
@@ -42,7 +42,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from commands import measures
+from commands import measure_requests
 from commands.language import CommandError
 from commands.presenting import (
     commitment_buttons,
@@ -440,10 +440,10 @@ def _plan_sweep(
     escalations, escalating = climbing.outgoing, climbing.commitment_marks()
     # --- end of the ladder ---
 
-    # Measure values whose period has ended without one (commands.measures): asked in the
+    # Measure values whose period has ended without one (commands.measure_requests): asked in the
     # owner's nudge, and shown in the digest once two working days late.
     asks = _measure_values_asked(session, all_teams, due, now)
-    asks_by_team: dict[int, list[measures.ValueRequest]] = defaultdict(list)
+    asks_by_team: dict[int, list[measure_requests.ValueRequest]] = defaultdict(list)
     for requests in asks.values():
         for request in requests:
             asks_by_team[request.team.id].append(request)
@@ -496,7 +496,7 @@ def _plan_nudges(
     links_by_team: Mapping[int, list[ChannelLink]],
     now: dt.datetime,
     items: _Items,
-    asks: Mapping[int, list[measures.ValueRequest]] | None = None,
+    asks: Mapping[int, list[measure_requests.ValueRequest]] | None = None,
 ) -> list[Outgoing]:
     out = []
     asks = asks or {}
@@ -544,10 +544,10 @@ def _plan_nudges(
                 )
             if late or today_:
                 last_commitments = len(sections) - 1
-            # The measure values asked for (commands.measures), with their inputs.
+            # The measure values asked for (commands.measure_requests), with their inputs.
             asked = [r for r in values if r.team.id == team_id]
             if asked:
-                sections.append(measures.nudge_section(asked, prefix=prefix))
+                sections.append(measure_requests.nudge_section(asked, prefix=prefix))
         if rest > 0 and last_commitments is not None:
             # The commitments left out are counted under the last commitments shown.
             sections[last_commitments] = dataclasses.replace(
@@ -603,7 +603,7 @@ def _plan_nudges(
 
 def _measure_values_asked(
     session: Session, all_teams: Sequence[Team], due: Mapping[int, TeamDue], now: dt.datetime
-) -> dict[int, list[measures.ValueRequest]]:
+) -> dict[int, list[measure_requests.ValueRequest]]:
     """Measure values to ask for, by owner: in the teams due now, and in the owner's other
     teams on a working day there (one nudge a day carries everything, as for commitments)."""
     teams = [(td.team, td.today) for td in due.values()]
@@ -612,18 +612,20 @@ def _measure_values_asked(
             today = now.astimezone(ZoneInfo(t.timezone)).date()
             if is_working_day(today, t.holidays):
                 teams.append((t, today))
-    return measures.by_owner(measures.value_requests(session, teams, is_working_day=is_working_day))
+    return measure_requests.by_owner(
+        measure_requests.value_requests(session, teams, is_working_day=is_working_day)
+    )
 
 
 def _with_late_values(
     digest: Outgoing | None,
     td: TeamDue,
     link: ChannelLink,
-    asks: Sequence[measures.ValueRequest],
+    asks: Sequence[measure_requests.ValueRequest],
 ) -> Outgoing | None:
     """The channel digest with the team's measure values (``asks``, the team's own) two
     working days late or more (a digest of just those when no commitment needs one)."""
-    late = measures.late_values_section(asks)
+    late = measure_requests.late_values_section(asks)
     if late is None:
         return digest
     refs = tuple(i.ref for i in late.items if i.ref)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.presenting import risk_item
 from commands.proposals import reset_ladder
 from commands.records import _may_change_risk, _risk
 from commands.reply import Reply
 from commands.rules import risk_rating
+from commands.usages import usage_line
 from storage.models import Risk
 from storage.teams import next_number
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from commands import actions as a
 from commands.context import Context
-from commands.measures import OutcomeReport, load_outcome_report, outcome_section
+from commands.measure_views import OutcomeReport, load_outcome_report, outcome_section
 from commands.reply import Field, Item, Reply, Section, SummaryAttachment
 from commands.weekly import FIGURE_LABELS, Figures, WeeklyReport, load_report, parse_week
 

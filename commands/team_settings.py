@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from commands import actions as a
 from commands.context import Context
-from commands.language import CommandError, usage_line
+from commands.language import CommandError
 from commands.reply import Field, Reply
 from commands.rules import OPEN_STATES, default_holidays, holidays_name
+from commands.usages import usage_line
 from storage import people
 from storage.models import ChannelLink, Commitment, JoinCode, Person, Team, TeamMember
 from storage.teams import create_team, links_of_team, team_by_name

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 
 from commands.language import CommandError
-from commands.measures import load_outcome_report
+from commands.measure_views import load_outcome_report
 from commands.reply import Reply
 from commands.summary import summary_reply
 from commands.weekly import IsoWeek, load_report, summary_filename

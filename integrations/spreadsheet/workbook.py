@@ -35,7 +35,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from commands.measures import OutcomeReport
+from commands.measure_views import OutcomeReport
 from commands.weekly import FIGURE_LABELS, NO_DEPARTMENT, Figures, WeeklyReport
 from integrations.spreadsheet.cells import CellMaker, Column, clean_text
 

@@ -15,8 +15,8 @@ from sqlalchemy import update
 
 from commands import reminder_plan, reminders
 from commands.home import home_reply
-from commands.language import USAGES
 from commands.reply import Reply
+from commands.usages import USAGES
 from integrations.slack import blocks as bk
 from integrations.teams import cards
 from storage import people

@@ -313,7 +313,7 @@ def test_minute_style_outcomes_are_decisions(message: str) -> None:
 
 def test_logging_a_minute_line_gives_it_to_the_author_and_keeps_the_name_in_the_text() -> None:
     from commands.capture import log_command
-    from commands.language import parse
+    from commands.parsing import parse
 
     found = extract("AP: Priya to circulate the form by Friday", today=TODAY)
     command = parse(log_command("commitment", found, author="<@U1>"))

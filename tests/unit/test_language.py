@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from commands import actions as a
-from commands.language import CommandError, parse, usage_line
+from commands.language import CommandError
+from commands.parsing import parse
+from commands.usages import usage_line
 
 
 @pytest.mark.parametrize(
@@ -167,7 +169,8 @@ def test_a_risk_change_without_what_to_change_is_refused(text: str) -> None:
 
 def test_dashboard_and_team_viewer_add_parse_to_their_commands() -> None:
     from commands import actions as a
-    from commands.language import CommandError, parse
+    from commands.language import CommandError
+    from commands.parsing import parse
 
     assert parse("dashboard") == a.OpenDashboard()
     assert parse("team viewer add director@council.example") == a.AddViewer(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from commands import actions as a
-from commands.language import CommandError, parse
+from commands.language import CommandError
+from commands.parsing import parse
 
 
 def test_a_measure_is_added_with_its_options_in_any_order_after_the_target() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from commands.measures import expected_value, measure_status, number_text, trend
+from commands.measure_status import expected_value, measure_status, number_text, trend
 
 START = dt.date(2026, 1, 1)
 TARGET_DATE = dt.date(2026, 12, 31)  # 364 days after START

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from commands import actions as a
-from commands.language import CommandError, parse
+from commands.language import CommandError
+from commands.parsing import parse
 
 
 def test_propose_reads_because_decide_by_and_from_in_order() -> None:

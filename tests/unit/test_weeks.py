@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from commands.actions import ShowWeeklySummary
-from commands.language import CommandError, parse
+from commands.language import CommandError
+from commands.parsing import parse
 from commands.weekly import IsoWeek, last_full_week, parse_week, summary_filename
 
 WEDNESDAY = dt.date(2026, 11, 18)  # in 2026-W47
