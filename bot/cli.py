@@ -47,12 +47,10 @@ def open_database(settings: Settings) -> Database:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console import run_console
-    from commands.dashboard import set_web_origin
+    from bot.bootstrap import bootstrap
 
     # `dashboard` links point where `joinedup serve` answers with these same settings.
-    set_web_origin(settings.public_url or f"http://127.0.0.1:{settings.port}")
-    db = open_database(settings)
+    chat = bootstrap("chat", settings)
     interactive = sys.stdin.isatty() and not args.json
 
     def prompt() -> None:
@@ -65,8 +63,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
                 f"Joinedup console for {args.team} as {args.as_}. "
                 "`help` lists commands; Ctrl-D quits."
             )
-        run_console(
-            db,
+        chat.console.run(
             team_name=args.team,
             email=args.as_,
             lines=sys.stdin,
@@ -79,7 +76,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as exc:
         raise UsageError(exc.message) from None
     finally:
-        db.dispose()
+        chat.db.dispose()
     return 0
 
 
@@ -106,6 +103,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import bootstrap
     from bot.server import run_server
 
     if settings.public_url and not settings.secret_key:
@@ -116,13 +114,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "on every replica, e.g. JOINEDUP_SECRET_KEY=$(python3 -c "
             "'import secrets; print(secrets.token_urlsafe(32))')"
         )
-    db = open_database(settings)
+    # --host and --port are settings like the others: the links the server gives point at
+    # the port it listens on.
+    settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    server = bootstrap("serve", settings)
     try:
-        if args.host:
-            settings = settings.with_(host=args.host)
-        run_server(settings, db, port=args.port or settings.port)
+        run_server(server)
     finally:
-        db.dispose()
+        server.db.dispose()
     return 0
 
 
@@ -171,24 +170,15 @@ def add_manifest(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.notifiers import build_notifiers
-    from bot.outbox import DeliveryEngine
-    from commands.reminders import (
-        DIGEST,
-        ESCALATION,
-        NUDGE,
-        SweepReport,
-        describe,
-        sweep,
-        worker_id,
-    )
+    from bot.bootstrap import bootstrap
+    from commands.reminders import SweepReport, describe, sweep
 
     now = parse_now(args.now)
-    db = open_database(settings)
+    reminders = bootstrap("remind", settings, clock=lambda: now)
+    db = reminders.db
 
     async def run() -> SweepReport:
-        notifiers = {} if args.dry_run else build_notifiers(settings, db)
-        if not args.dry_run and not notifiers:
+        if not args.dry_run and not reminders.notifiers:
             # Claiming without a platform would only record today's nudges as failed.
             raise UsageError(
                 "no chat platform is configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
@@ -196,9 +186,8 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
             )
         report = await sweep(db, now=now, team_name=args.team, dry_run=args.dry_run)
         if not args.dry_run:
-            engine = DeliveryEngine(db, notifiers, worker=worker_id(), clock=lambda: now)
-            delivered = await engine.deliver_due(
-                kinds=(NUDGE, DIGEST, ESCALATION), team_id=report.team_id
+            delivered = await reminders.engine.deliver_due(
+                kinds=reminders.kinds, team_id=report.team_id
             )
             report.results = delivered.outcomes
         return report
@@ -215,7 +204,7 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.scheduler import run_worker
+    from bot.worker import run_worker
 
     db = open_database(settings)
     try:

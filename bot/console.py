@@ -9,6 +9,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -98,22 +99,68 @@ def open_console(
         return person.id, team, created
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Console:
+    """The console of one database, built by ``bot.bootstrap`` from settings: ``web_origin``
+    is where ``dashboard`` links point (the server those settings run), and ``summary``
+    writes its workbook into ``workbook_dir`` (default: the current folder)."""
+
+    db: Database
+    web_origin: str
+    clock: Callable[[], dt.datetime] = utc_now
+    workbook_dir: Path | None = None
+
+    def run(
+        self,
+        *,
+        team_name: str,
+        email: str,
+        lines: Iterable[str],
+        out: TextIO,
+        as_json: bool = False,
+        prompt: Callable[[], None] | None = None,
+        create: bool = False,
+        display_name: str | None = None,
+    ) -> int:
+        """``run_console`` with this console's database, origin, clock and folder."""
+        return run_console(
+            self.db,
+            web_origin=self.web_origin,
+            team_name=team_name,
+            email=email,
+            lines=lines,
+            out=out,
+            as_json=as_json,
+            clock=self.clock,
+            prompt=prompt,
+            create=create,
+            display_name=display_name,
+            workbook_dir=self.workbook_dir,
+        )
+
+
 def run_console(
     db: Database,
     *,
+    web_origin: str,
     team_name: str,
     email: str,
     lines: Iterable[str],
     out: TextIO,
     as_json: bool = False,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    clock: Callable[[], dt.datetime] = utc_now,
     prompt: Callable[[], None] | None = None,
     create: bool = False,
     display_name: str | None = None,
     workbook_dir: Path | None = None,
 ) -> int:
-    """Run each line as a command; returns how many replies were errors. ``summary`` also
-    writes its workbook into ``workbook_dir`` (default: the current folder)."""
+    """Run each line as a command; returns how many replies were errors. ``dashboard``
+    links point at ``web_origin``; ``summary`` also writes its workbook into
+    ``workbook_dir`` (default: the current folder)."""
     if "@" not in email or email.startswith("@"):
         raise CommandError(f'"{email}" is not an email address.')
     person_id, team, created = open_console(
@@ -149,6 +196,7 @@ def run_console(
             channel=console_channel(team_name),
             # Nothing redelivers a console line; the key is for the one claim path.
             idempotency_key=f"console:{uuid.uuid4()}",
+            web_origin=web_origin,
         )
         reply = dispatch(invocation, db.uow)
         if reply.ok and reply.summary is not None:

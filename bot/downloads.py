@@ -1,12 +1,12 @@
 """Signed, expiring download links for the weekly summary workbook.
 
-Teams bots cannot upload files into channels, so a Teams summary carries a
-link to ``/downloads/summary?team=<id>&week=<YYYY-Www>&exp=<unix>&sig=<hex>``
-on our own server. ``sig`` is an HMAC-SHA256, keyed with ``JOINEDUP_SECRET_KEY``,
-of the team, the week and the expiry; the route checks it in constant time and
-refuses a tampered or expired link with 403. Nothing is stored: the workbook is
-built afresh on each download (off the event loop), so it shows the log as it
-is then.
+Teams bots cannot upload files into channels, so a Teams summary carries a link (made
+by the Teams adapter with ``summary_links``) to
+``/downloads/summary?team=<id>&week=<YYYY-Www>&exp=<unix>&sig=<hex>`` on our own server.
+``sig`` is an HMAC-SHA256, keyed with ``JOINEDUP_SECRET_KEY``, of the team, the week and
+the expiry; the route checks it in constant time and refuses a tampered or expired link
+with 403. Nothing is stored: the workbook is built afresh on each download (off the event
+loop), so it shows the log as it is then.
 
 When ``JOINEDUP_SECRET_KEY`` is not set, a random key is made once per process:
 links then stop working when the server restarts, and one replica's links fail
@@ -27,7 +27,7 @@ from bot.settings import Settings
 from commands.language import CommandError
 from commands.weekly import IsoWeek
 from integrations.spreadsheet import XLSX_MEDIA_TYPE, export_week, links
-from integrations.spreadsheet.links import LINK_TTL, SUMMARY_PATH
+from integrations.spreadsheet.links import LINK_TTL, SUMMARY_PATH, SummaryLinks
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ _PROCESS_KEY = secrets.token_bytes(32)
 def signing_key(settings: Settings) -> bytes:
     """``JOINEDUP_SECRET_KEY``, or this process's random key when it is not set."""
     return settings.secret_key.encode() if settings.secret_key else _PROCESS_KEY
+
+
+def summary_links(settings: Settings) -> SummaryLinks:
+    """What the Teams adapter signs its download links with, and where they point."""
+    return SummaryLinks(key=signing_key(settings), base_url=settings.public_url)
 
 
 def summary_link(

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from bot.downloads import summary_links
 from bot.settings import Settings
 from commands.ports import Notifier
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from integrations.slack.app import JoinedupSlack
+    from integrations.teams.endpoint import TeamsEndpoint
 
 
 def build_notifiers(
     settings: Settings,
     db: Database,
     *,
-    teams: Any = None,
-    slack: Any = None,
+    teams: TeamsEndpoint | None = None,
+    slack: JoinedupSlack | None = None,
 ) -> dict[str, Notifier]:
-    """Notifiers keyed by platform ("slack", "teams").
+    """Notifiers keyed by platform ("slack", "teams"), for ``bot.bootstrap``.
 
     In ``joinedup serve`` the mounted adapters are passed in (``slack``: the
-    ``JoinedupSlack`` that ``bot.server.mount_slack`` returned; ``teams``: the
-    ``TeamsEndpoint`` of ``mount_teams``) so that one client and adapter serve both
-    requests and proactive sends. Without them (``joinedup worker``, ``joinedup remind``)
-    each configured platform gets a notifier built from settings alone: Slack when its
-    token or OAuth settings are set, Teams when MICROSOFT_APP_ID is set (an anonymous,
-    local-only Teams bot is reachable from the server only).
+    ``JoinedupSlack``; ``teams``: the ``TeamsEndpoint`` of ``mount_teams``) so that one
+    client and adapter serve both requests and proactive sends. Without them (``joinedup
+    worker``, ``joinedup remind``) each configured platform gets a notifier built from
+    settings alone: Slack when its token or OAuth settings are set, Teams when
+    MICROSOFT_APP_ID is set (an anonymous, local-only Teams bot is reachable from the server
+    only). Teams signs the weekly summary's download links from the same settings.
     """
     notifiers: dict[str, Notifier] = {}
     if slack is not None:
@@ -41,12 +46,17 @@ def build_notifiers(
     if teams is not None:
         from integrations.teams.notifier import TeamsNotifier
 
-        notifiers["teams"] = TeamsNotifier(adapter=teams.adapter, app_id=teams.app_id, db=db)
+        notifiers["teams"] = TeamsNotifier(
+            adapter=teams.adapter, app_id=teams.app_id, db=db, links=summary_links(settings)
+        )
     elif settings.teams.app_id:
         from integrations.teams.endpoint import make_adapter
         from integrations.teams.notifier import TeamsNotifier
 
         notifiers["teams"] = TeamsNotifier(
-            adapter=make_adapter(settings.teams), app_id=settings.teams.app_id, db=db
+            adapter=make_adapter(settings.teams),
+            app_id=settings.teams.app_id,
+            db=db,
+            links=summary_links(settings),
         )
     return notifiers

@@ -41,7 +41,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import web
 
-from bot.settings import Settings
 from commands.ports import DeliveryError, Notifier
 from commands.reminders import record_escalation
 from commands.reply import Reply
@@ -139,7 +138,7 @@ class DeliveryEngine:
     platform this process cannot reach are left for a replica that can).
 
     ``clock`` and ``lease`` are injectable so tests run outages and crashes without
-    sleeping; ``settings`` gives the weekly summary's Teams download links."""
+    sleeping."""
 
     def __init__(
         self,
@@ -149,14 +148,12 @@ class DeliveryEngine:
         worker: str | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         lease: dt.timedelta = LEASE,
-        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.notifiers = dict(notifiers)
         self.worker = worker or default_worker_id()
         self.clock = clock
         self.lease = lease
-        self.settings = settings
 
     @property
     def send_timeout(self) -> float:
@@ -267,7 +264,6 @@ class DeliveryEngine:
                 link=row.link,
                 payload=row.payload,
                 now=now,
-                settings=self.settings,
             )
         elif row.link is not None:
             _, platform, tenant, channel_id = row.link
@@ -365,35 +361,37 @@ async def deliver_outbox(
     now: dt.datetime,
     worker_id: str,
     limit: int = BATCH,
-    settings: Settings | None = None,
 ) -> DeliveryReport:
     """Deliver up to ``limit`` due rows at ``now`` (one engine pass with a fixed clock)."""
-    engine = DeliveryEngine(db, notifiers, worker=worker_id, clock=lambda: now, settings=settings)
+    engine = DeliveryEngine(db, notifiers, worker=worker_id, clock=lambda: now)
     return await engine.deliver_due(limit=limit)
 
 
 class OutboxWorker:
     """Runs the delivery engine in ``serve`` and ``worker``: every ``tick`` seconds, and at
     once after a ``kick()`` (an adapter calls it after each command, which may have written
-    rows; the scheduler after each sweep)."""
+    rows; the scheduler after each sweep).
+
+    ``wake``: the event a ``kick()`` sets. ``bot.bootstrap`` makes it before the adapters,
+    which get its ``set`` as their ``on_change``, and before this worker, which is built
+    last, with the adapters' notifiers."""
 
     def __init__(
         self,
         db: Database,
-        notifiers: Mapping[str, Notifier] | None = None,
+        notifiers: Mapping[str, Notifier],
         *,
         tick_seconds: float = 2.0,
         worker_id: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
-        settings: Settings | None = None,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.db = db
-        self.notifiers: dict[str, Notifier] = dict(notifiers or {})
+        self.notifiers: dict[str, Notifier] = dict(notifiers)
         self.tick_seconds = tick_seconds
         self.worker_id = worker_id or default_worker_id()
         self.clock = clock or utc_now
-        self.settings = settings
-        self._wake: asyncio.Event | None = None
+        self._wake = wake or asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -404,12 +402,10 @@ class OutboxWorker:
             self.notifiers,
             worker=self.worker_id,
             clock=self.clock,
-            settings=self.settings,
         )
 
     def kick(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
+        self._wake.set()
 
     async def run_once(self) -> DeliveryReport:
         return await self.engine.deliver_due(limit=BATCH)
@@ -423,7 +419,6 @@ class OutboxWorker:
         await engine.deliver_due(lanes=LANES, stopping=lambda: self._stopping)
 
     async def _loop(self) -> None:
-        assert self._wake is not None
         while not self._stopping:
             try:
                 with contextlib.suppress(TimeoutError):
@@ -436,7 +431,6 @@ class OutboxWorker:
                 log.exception("outbox delivery failed")
 
     async def start(self) -> None:
-        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop(), name="outbox")
         log.info(
             "Outbox delivery every %.1fs for %s",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,9 +21,7 @@ from aiohttp import web
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.notifiers import build_notifiers
-from bot.outbox import LANES, DeliveryEngine, OutboxWorker
-from bot.settings import Settings
+from bot.outbox import LANES, DeliveryEngine
 from bot.weekly_post import enqueue_weekly_summaries
 from commands.ports import Clock, Notifier
 from commands.reminders import describe, sweep, worker_id
@@ -48,18 +45,10 @@ class Runtime:
     notifiers: Mapping[str, Notifier]
     worker: str = field(default_factory=worker_id)
     clock: Clock = utc_now
-    # For the weekly summary's Teams download links (JOINEDUP_PUBLIC_URL, the signing key).
-    settings: Settings | None = None
 
     @property
     def engine(self) -> DeliveryEngine:
-        return DeliveryEngine(
-            self.db,
-            self.notifiers,
-            worker=self.worker,
-            clock=self.clock,
-            settings=self.settings,
-        )
+        return DeliveryEngine(self.db, self.notifiers, worker=self.worker, clock=self.clock)
 
 
 async def reminders_tick(runtime: Runtime) -> None:
@@ -124,25 +113,18 @@ def build_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler:
     return scheduler
 
 
-def start_scheduler(
-    settings: Settings, db: Database, notifiers: Mapping[str, Notifier] | None = None
-) -> AsyncIOScheduler | None:
+def start_scheduler(runtime: Runtime, *, tick_seconds: int) -> AsyncIOScheduler | None:
     """Start the scheduler on the running loop; None when no platform could deliver (then
-    claiming would only record failures). ``notifiers``: the server's own (its mounted
-    adapters); built from settings when not given (``joinedup worker``)."""
-    if notifiers is None:
-        notifiers = build_notifiers(settings, db)
-    if not notifiers:
+    claiming would only record failures)."""
+    if not runtime.notifiers:
         log.info("scheduler: no chat platform is configured; reminders are not sent")
         return None
-    scheduler = build_scheduler(
-        Runtime(db, notifiers, settings=settings), tick_seconds=settings.scheduler_tick_seconds
-    )
+    scheduler = build_scheduler(runtime, tick_seconds=tick_seconds)
     scheduler.start()
     log.info(
         "scheduler: reminders every %ds via %s",
-        settings.scheduler_tick_seconds,
-        ", ".join(sorted(notifiers)),
+        tick_seconds,
+        ", ".join(sorted(runtime.notifiers)),
     )
     return scheduler
 
@@ -150,16 +132,11 @@ def start_scheduler(
 SCHEDULER_KEY = web.AppKey("scheduler", AsyncIOScheduler)
 
 
-def install_scheduler(
-    app: web.Application,
-    settings: Settings,
-    db: Database,
-    notifiers: Mapping[str, Notifier] | None = None,
-) -> None:
+def install_scheduler(app: web.Application, runtime: Runtime, *, tick_seconds: int) -> None:
     """Run the scheduler for the life of the aiohttp application (``joinedup serve``)."""
 
     async def on_startup(app: web.Application) -> None:
-        scheduler = start_scheduler(settings, db, notifiers)
+        scheduler = start_scheduler(runtime, tick_seconds=tick_seconds)
         if scheduler is not None:
             app[SCHEDULER_KEY] = scheduler
 
@@ -170,30 +147,3 @@ def install_scheduler(
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-
-
-async def run_worker(settings: Settings, db: Database, *, stop: asyncio.Event | None = None) -> int:
-    """``joinedup worker``: the scheduler and the delivery engine, no HTTP server, until
-    SIGINT/SIGTERM (or ``stop``). It delivers everything ``serve`` delivers: announcements,
-    replies, nudges, digests, escalations and weekly summaries."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
-    notifiers = build_notifiers(settings, db)
-    scheduler = start_scheduler(settings, db, notifiers)
-    if scheduler is None:
-        return 1
-    delivery = OutboxWorker(
-        db, notifiers, tick_seconds=settings.outbox_tick_seconds, settings=settings
-    )
-    await delivery.start()
-    try:
-        await stop.wait()
-    finally:
-        scheduler.shutdown(wait=False)
-        await delivery.stop()
-    return 0

@@ -86,6 +86,12 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
 
+    @property
+    def web_origin(self) -> str:
+        """Where this server's live view answers, for the links replies carry (``dashboard``'s
+        sign-in link): ``JOINEDUP_PUBLIC_URL``, else ``http://127.0.0.1:<port>``."""
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -10,9 +10,9 @@ Exactly once, across retries and replicas: each linked channel's post is one out
 (kind ``weekly_summary``, dedupe key ``weekly_summary:channel:<link>:<local day>``,
 deadline the end of that day), delivered by the delivery engine (``bot.outbox``) with the
 kind's retry policy; a failure in one channel is retried there only. ``send_weekly_summary``
-is the sending half: Slack gets the workbook uploaded; Teams, whose bots cannot upload
-into channels, gets the summary with ``reply.link`` set to a signed download URL
-(``bot.downloads``), which needs ``JOINEDUP_PUBLIC_URL``.
+is the sending half: it reads the week's summary and hands it to the channel's notifier,
+which attaches the spreadsheet its platform's way (Slack uploads the workbook; Teams links
+to a signed download, which needs ``JOINEDUP_PUBLIC_URL``).
 """
 
 from __future__ import annotations
@@ -21,18 +21,16 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.downloads import summary_link
-from bot.settings import Settings
 from commands.ports import DeliveryError, Notifier
+from commands.reply import Reply
+from commands.summary import week_summary
 from commands.weekly import IsoWeek
 from commands.workdays import end_of_local_day, local_day_from
-from integrations.spreadsheet import export_week
 from storage import outbox
 from storage.database import Database
 from storage.models import ChannelLink, Team
@@ -90,6 +88,15 @@ def enqueue_weekly_summaries(session: Session, *, now: dt.datetime) -> set[str]:
     return outbox.enqueue_many(session, rows, now=now)
 
 
+def read_summary(db: Database, *, team_id: int, week: IsoWeek, now: dt.datetime) -> Reply:
+    """The team's summary of ``week`` as it stands at ``now`` (blocking: a read)."""
+    with db.reader() as uow:
+        team = uow.session.get(Team, team_id)
+        if team is None:
+            raise LookupError(f"team {team_id} no longer exists")
+        return week_summary(uow.session, team, week, now=now)
+
+
 async def send_weekly_summary(
     db: Database,
     notifier: Notifier,
@@ -97,31 +104,19 @@ async def send_weekly_summary(
     link: tuple[int, str, str, str],
     payload: Mapping[str, Any],
     now: dt.datetime,
-    settings: Settings | None,
 ) -> None:
-    """Build the team's workbook for the week and share it in one channel (the delivery
-    engine calls this for a ``weekly_summary`` row). Raises DeliveryError."""
-    _, platform, tenant, channel_id = link
-    team_id = int(payload["team_id"])
+    """Share the team's summary of the week in one channel, its spreadsheet attached by the
+    notifier (the delivery engine calls this for a ``weekly_summary`` row). Raises
+    DeliveryError."""
+    _, _, tenant, channel_id = link
     week = IsoWeek.containing(dt.date.fromisoformat(str(payload["day"])))
     try:
-        export = await asyncio.to_thread(export_week, db, team_id=team_id, week=week, now=now)
+        reply = await asyncio.to_thread(
+            read_summary, db, team_id=int(payload["team_id"]), week=week, now=now
+        )
     except Exception as exc:
-        raise DeliveryError(f"building the workbook failed: {exc!r}"[:500]) from exc
-    reply = export.reply
-    if platform == "teams":
-        try:
-            link_url = summary_link(settings or Settings(), team_id=team_id, week=week, now=now)
-        except ValueError as exc:
-            raise DeliveryError(str(exc), permanent=True) from exc
-        reply = replace(reply, link=link_url)
-    await notifier.share_file(
-        tenant=tenant,
-        channel_id=channel_id,
-        filename=export.filename,
-        content=export.content,
-        reply=reply,
-    )
+        raise DeliveryError(f"reading the summary failed: {exc!r}"[:500]) from exc
+    await notifier.share_summary(tenant=tenant, channel_id=channel_id, reply=reply, now=now)
 
 
 async def post_weekly_summaries(
@@ -129,7 +124,6 @@ async def post_weekly_summaries(
     notifiers: Mapping[str, Notifier],
     *,
     now: dt.datetime,
-    settings: Settings | None = None,
     worker: str | None = None,
 ) -> list[outbox.Outcome]:
     """One weekly tick: write what is due, then deliver the due weekly rows at ``now``."""
@@ -141,5 +135,5 @@ async def post_weekly_summaries(
             uow.commit()
 
     await asyncio.to_thread(write)
-    engine = DeliveryEngine(db, notifiers, worker=worker, clock=lambda: now, settings=settings)
+    engine = DeliveryEngine(db, notifiers, worker=worker, clock=lambda: now)
     return (await engine.deliver_due(kinds=[KIND])).outcomes

@@ -3,8 +3,8 @@
 ``dashboard`` works anywhere, a team's channel or a direct message: the reply is
 private, names the teams the person can see (member, lead or viewer), and
 carries a personal sign-in link (single use, valid 15 minutes). The link's
-origin is the server's public URL, which the application sets once at start-up
-with ``set_web_origin`` (``http://127.0.0.1:<port>`` when no public URL is set).
+origin is the invocation's ``web_origin``: the server's public URL (or
+``http://127.0.0.1:<port>``), which each adapter has from its settings.
 """
 
 from __future__ import annotations
@@ -19,21 +19,14 @@ from storage import people as people_store
 from storage.models import Person
 
 SIGN_IN_PATH = "/web/sign-in/"
-_origin = "http://127.0.0.1:3978"
+# Where the links point when the invocation names no origin (a test that dispatches
+# directly): a server on this machine with the default settings.
+LOCAL_ORIGIN = "http://127.0.0.1:3978"
 
 
-def set_web_origin(origin: str) -> None:
-    """Where sign-in links point: ``https://joinedup.example.org`` (no trailing slash)."""
-    global _origin
-    _origin = origin.rstrip("/")
-
-
-def web_origin() -> str:
-    return _origin
-
-
-def sign_in_url(secret: str) -> str:
-    return f"{_origin}{SIGN_IN_PATH}{secret}"
+def sign_in_url(origin: str, secret: str) -> str:
+    """``<origin>/web/sign-in/<secret>`` (``origin`` like ``https://joinedup.example.org``)."""
+    return f"{origin.rstrip('/')}{SIGN_IN_PATH}{secret}"
 
 
 def open_dashboard(cmd: a.OpenDashboard, ctx: Context) -> Reply:
@@ -44,7 +37,7 @@ def open_dashboard(cmd: a.OpenDashboard, ctx: Context) -> Reply:
             "`team viewer add` with your name."
         )
     secret = access.create_sign_in(ctx.session, person_id=ctx.actor.id, now=ctx.now)
-    url = sign_in_url(secret)
+    url = sign_in_url(ctx.invocation.web_origin or LOCAL_ORIGIN, secret)
     ctx.audit("web.sign_in_link", "person", ctx.actor.id)
     names = ", ".join(t.name for t in teams)
     return Reply(

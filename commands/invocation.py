@@ -62,6 +62,10 @@ class Invocation:
     adapter knows it. The core then takes as the actor whoever holds that account at the
     time of the command (``person_id`` may come from the adapter's cache, and accounts move
     when two people are joined by ``me confirm``).
+
+    ``web_origin``: where the live view answers (``https://joinedup.example.org``), for the
+    links a reply carries (``dashboard``'s sign-in link); the adapter has it from the
+    settings it was built with (``bot.bootstrap``).
     """
 
     text: str
@@ -75,6 +79,7 @@ class Invocation:
     idempotency_key: str | None = None
     reply_address: ReplyAddress | None = None
     account: tuple[str, str] | None = None
+    web_origin: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

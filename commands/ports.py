@@ -38,12 +38,14 @@ class Notifier(Protocol):
         """Direct message; False when this platform has no way to reach the person."""
         ...
 
-    async def share_file(
-        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    async def share_summary(
+        self, *, tenant: str, channel_id: str, reply: Reply, now: dt.datetime
     ) -> None:
-        """Share a file in a channel with ``reply`` as its message. Slack uploads it
-        (files_upload_v2); Teams, whose bots cannot upload into channels, posts the reply
-        with ``reply.link`` set to a signed, expiring download URL from our server."""
+        """Share a weekly summary in a channel: ``reply`` is its text and ``reply.summary``
+        (team, ISO week) says which spreadsheet goes with it. The notifier attaches it its
+        platform's way, as it stands at ``now``: Slack builds the workbook and uploads it;
+        Teams, whose bots cannot upload into channels, posts the reply with a signed,
+        expiring link to download it from our server."""
         ...
 
 

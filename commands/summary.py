@@ -8,13 +8,24 @@ console: a file).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from commands import actions as a
 from commands.context import Context
 from commands.measure_views import OutcomeReport, load_outcome_report, outcome_section
 from commands.reply import Field, Item, Reply, Section, SummaryAttachment
-from commands.weekly import FIGURE_LABELS, Figures, WeeklyReport, load_report, parse_week
+from commands.weekly import (
+    FIGURE_LABELS,
+    Figures,
+    IsoWeek,
+    WeeklyReport,
+    load_report,
+    parse_week,
+)
+from storage.models import Team
 
 
 def figure_text(figures: Figures, attribute: str) -> str:
@@ -124,10 +135,14 @@ def _proposals_and_escalations(report: WeeklyReport, data: dict[str, Any]) -> li
     return sections
 
 
+def week_summary(session: Session, team: Team, week: IsoWeek, *, now: dt.datetime) -> Reply:
+    """One team's week as it stands at ``now``: the ``summary`` command's reply and the
+    weekly post's."""
+    return summary_reply(
+        load_report(session, team, week, now=now), load_outcome_report(session, team.id)
+    )
+
+
 def show_weekly_summary(cmd: a.ShowWeeklySummary, ctx: Context) -> Reply:
     team = ctx.require_team()
-    week = parse_week(cmd.week, today=ctx.today)
-    return summary_reply(
-        load_report(ctx.session, team, week, now=ctx.now),
-        load_outcome_report(ctx.session, team.id),
-    )
+    return week_summary(ctx.session, team, parse_week(cmd.week, today=ctx.today), now=ctx.now)

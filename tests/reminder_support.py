@@ -29,7 +29,7 @@ class RecordingNotifier:
         self.failures: list[Exception] = []
         self.dms: list[tuple[int, Reply]] = []
         self.posts: list[tuple[str, Reply]] = []
-        self.files: list[tuple[str, str, bytes]] = []
+        self.summaries: list[tuple[str, Reply]] = []
         self._lock = threading.Lock()
 
     def _maybe_fail(self) -> None:
@@ -56,12 +56,12 @@ class RecordingNotifier:
             self.dms.append((person_id, reply))
         return True
 
-    async def share_file(
-        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    async def share_summary(
+        self, *, tenant: str, channel_id: str, reply: Reply, now: dt.datetime
     ) -> None:
         self._maybe_fail()
         with self._lock:
-            self.files.append((channel_id, filename, content))
+            self.summaries.append((channel_id, reply))
 
     def dms_to(self, person_id: int) -> list[Reply]:
         return [r for p, r in self.dms if p == person_id]

@@ -48,7 +48,7 @@ from integrations.slack.forms import SLASH_COMMANDS, Forms
 from integrations.slack.http import INSTALL_PATH, REDIRECT_PATH, SlackHttp
 from integrations.slack.notifier import SlackNotifier, TokenSource, single_token
 from integrations.slack.people import SlackPeople
-from integrations.slack.road import Clock, RetryLater, Road, SummaryFile
+from integrations.slack.road import Clock, RetryLater, Road
 from storage.database import Database
 from storage.models import utcnow
 
@@ -91,23 +91,23 @@ async def _in_direct_message(event: dict[str, Any]) -> bool:
 
 
 class JoinedupSlack:
-    """The Slack adapter: ``bolt`` (the AsyncApp), ``mount(web_app)``, ``notifier``."""
+    """The Slack adapter: ``bolt`` (the AsyncApp), ``mount(web_app)``, and ``notifier``, the
+    delivery engine's way out to Slack through the same client and tokens. ``web_origin``:
+    where the live view answers (``Settings.web_origin``), for the links replies carry."""
 
     def __init__(
         self,
         config: SlackConfig,
         db: Database,
         *,
-        summary_file: SummaryFile | None = None,
+        web_origin: str | None = None,
         clock: Clock = utcnow,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.db = db
         self.people = SlackPeople(db)
-        self.road = Road(
-            db, self.people, clock=clock, summary_file=summary_file, on_change=on_change
-        )
+        self.road = Road(db, self.people, clock=clock, web_origin=web_origin, on_change=on_change)
         self.forms = Forms(self.road)
         self.buttons = Buttons(self.road)
         self.events = Events(self.road)

@@ -45,12 +45,7 @@ class Events:
             reply_to=ReplyAddress(platform=PLATFORM, address=here, private=here),
         )
         reply = await self.road.run_event(invocation)
-        if (
-            reply.ok
-            and reply.summary is not None
-            and self.road.summary_file
-            and not reply.duplicate
-        ):
+        if reply.ok and reply.summary is not None and not reply.duplicate:
             self.road.background(self.road.share_summary(client, reply, channel=channel))
 
     async def on_message(self, event: dict[str, Any], client: AsyncWebClient, context: Any) -> None:
@@ -147,12 +142,7 @@ class Events:
             ),
         )
         reply = await self.road.run_event(invocation)
-        if (
-            reply.ok
-            and reply.summary is not None
-            and self.road.summary_file
-            and not reply.duplicate
-        ):
+        if reply.ok and reply.summary is not None and not reply.duplicate:
             self.road.background(self.road.share_summary(client, reply, channel=event["channel"]))
 
     async def on_home_opened(

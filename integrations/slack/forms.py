@@ -62,7 +62,7 @@ class Forms:
         if reply.duplicate:
             await ack()
             return
-        if reply.ok and reply.summary is not None and self.road.summary_file:
+        if reply.ok and reply.summary is not None:
             await ack()  # the spreadsheet (a read: nothing to lose) follows as a file
             channel = command.get("channel_id")
             if channel:

@@ -1,8 +1,10 @@
-"""``SlackNotifier``: the core's Notifier port on Slack (channels, direct messages, files)."""
+"""``SlackNotifier``: the core's Notifier port on Slack (channels, direct messages, the weekly
+summary's workbook)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from commands.reply import Reply
 from integrations.slack.blocks import message
 from integrations.slack.client import delivery_error, web_client
 from integrations.slack.people import PLATFORM
+from integrations.slack.summary import summary_workbook, upload_summary
 from storage import people
 from storage.database import Database
 
@@ -156,17 +159,19 @@ class SlackNotifier:
             raise delivery_error(exc) from exc
         return True
 
-    async def share_file(
-        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    async def share_summary(
+        self, *, tenant: str, channel_id: str, reply: Reply, now: dt.datetime
     ) -> None:
+        """Build the workbook ``reply.summary`` names and upload it with ``reply`` as its
+        comment."""
+        if reply.summary is None:
+            raise DeliveryError("a weekly summary without its spreadsheet", permanent=True)
+        try:
+            workbook = await summary_workbook(self.db, reply, now=now)
+        except Exception as exc:
+            raise DeliveryError(f"building the workbook failed: {exc!r}"[:500]) from exc
         client = await self._client(tenant)
         try:
-            await client.files_upload_v2(
-                channel=channel_id,
-                file=content,
-                filename=filename,
-                title=filename,
-                initial_comment=reply.to_text(),
-            )
+            await upload_summary(client, workbook, reply, channel=channel_id)
         except Exception as exc:
             raise delivery_error(exc) from exc

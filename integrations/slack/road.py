@@ -21,13 +21,12 @@ from integrations.running import run_command
 from integrations.slack import blocks as bk
 from integrations.slack import direct
 from integrations.slack.people import PLATFORM, SlackPeople, normalise_text
+from integrations.slack.summary import summary_workbook, upload_summary
 from storage.database import Database
 from storage.inbound import claim
 
 log = logging.getLogger(__name__)
 
-# The lead wires the weekly summary's spreadsheet: (team id, ISO week) -> (filename, bytes).
-SummaryFile = Callable[[int, str], tuple[str, bytes]]
 Clock = Callable[[], dt.datetime]
 
 
@@ -43,7 +42,8 @@ def body_hash(request: Any) -> str:
 
 
 class Road:
-    """What every listener needs to reach the core: the database, people, the clock."""
+    """What every listener needs to reach the core: the database, people, the clock, and
+    where the live view answers (``web_origin``, for the links replies carry)."""
 
     def __init__(
         self,
@@ -51,13 +51,13 @@ class Road:
         people: SlackPeople,
         *,
         clock: Clock,
-        summary_file: SummaryFile | None,
+        web_origin: str | None,
         on_change: Callable[[], None] | None,
     ) -> None:
         self.db = db
         self.people = people
         self.clock = clock
-        self.summary_file = summary_file
+        self.web_origin = web_origin
         # Called on the event loop after each command: wakes the outbox worker so the
         # other platform hears of the change at once rather than at its next tick.
         self.on_change = on_change
@@ -138,6 +138,7 @@ class Road:
             idempotency_key=key,
             reply_address=address,
             account=(team_id, user_id),
+            web_origin=self.web_origin,
         )
 
     async def run(self, invocation: Invocation, command: a.Command | None = None) -> Reply:
@@ -182,17 +183,10 @@ class Road:
             return query(uow.session, **kwargs)
 
     async def share_summary(self, client: AsyncWebClient, reply: Reply, *, channel: str) -> None:
-        assert self.summary_file is not None and reply.summary is not None
-        filename, content = await asyncio.to_thread(
-            self.summary_file, reply.summary.team_id, reply.summary.week
-        )
-        await client.files_upload_v2(
-            channel=channel,
-            file=content,
-            filename=filename,
-            title=filename,
-            initial_comment=reply.to_text(),
-        )
+        """A ``summary`` command's workbook, uploaded with its reply as the comment (as the
+        weekly post's is: ``integrations.slack.summary``)."""
+        workbook = await summary_workbook(self.db, reply, now=self.clock())
+        await upload_summary(client, workbook, reply, channel=channel)
 
     async def publish_home(self, client: AsyncWebClient, *, team_id: str, user_id: str) -> None:
         persons = await self.people.resolve(client, team_id, [user_id])

@@ -33,8 +33,9 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from integrations.spreadsheet.links import SummaryLinks
 from integrations.teams import activities as act
-from integrations.teams.handler import JoinedupTeamsBot, SummaryLink
+from integrations.teams.handler import JoinedupTeamsBot
 from integrations.teams.turn import AUTHENTICATED, RAW_ACTIVITY
 from storage.database import Database
 
@@ -89,10 +90,13 @@ def mount_teams(
     on_change: Callable[[], None] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     path: str = "/api/messages",
-    summary_link: SummaryLink | None = None,
+    summary_links: SummaryLinks | None = None,
+    web_origin: str | None = None,
 ) -> TeamsEndpoint:
     """Add ``POST /api/messages`` to ``app``. With no app id the bot accepts unsigned
-    requests (local use with a fake or the emulator); the start-up log says which."""
+    requests (local use with a fake or the emulator); the start-up log says which.
+    ``summary_links`` signs a ``summary``'s download link (none without it); ``web_origin``
+    is where the live view answers, for the links replies carry."""
     anonymous = not config.app_id
     # msrest warns about every channelData field its models lack (teamsChannelId, ...).
     logging.getLogger("msrest.serialization").setLevel(logging.ERROR)
@@ -103,7 +107,8 @@ def mount_teams(
         app_id=config.app_id or "",
         on_change=on_change,
         clock=clock or (lambda: dt.datetime.now(dt.UTC)),
-        summary_link=summary_link,
+        summary_links=summary_links,
+        web_origin=web_origin,
         service_hosts=tuple(config.service_hosts),
         anonymous=anonymous,
     )

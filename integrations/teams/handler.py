@@ -16,6 +16,7 @@ from commands.invocation import ChannelRef, Invocation
 from commands.language import CommandError
 from commands.reply import Reply
 from integrations.running import run_command
+from integrations.spreadsheet.links import SummaryLinks
 from integrations.teams import activities as act
 from integrations.teams import people as teams_people
 from integrations.teams import proactive
@@ -34,14 +35,11 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-# (team id, ISO week label, now) -> a signed download URL for that week's spreadsheet, or
-# None when the server has no public address to link to.
-SummaryLink = Callable[[int, str, dt.datetime], str | None]
-
 
 class JoinedupTeamsBot:
     """The turn handler (botbuilder's ``Bot``): one activity in, replies and an invoke
-    response out."""
+    response out. ``summary_links`` signs a ``summary``'s download link; ``web_origin`` is
+    where the live view answers, for the links replies carry."""
 
     def __init__(
         self,
@@ -51,7 +49,8 @@ class JoinedupTeamsBot:
         app_id: str,
         on_change: Callable[[], None] | None,
         clock: Callable[[], dt.datetime],
-        summary_link: SummaryLink | None = None,
+        summary_links: SummaryLinks | None = None,
+        web_origin: str | None = None,
         service_hosts: tuple[str, ...] = (),
         anonymous: bool = False,
     ) -> None:
@@ -62,7 +61,8 @@ class JoinedupTeamsBot:
         self.app_id = app_id
         self.on_change = on_change
         self.clock = clock
-        self.summary_link = summary_link
+        self.summary_links = summary_links
+        self.web_origin = web_origin
         self.roster = Roster(db)
         self.extension = MessageExtension(db, self.roster, self._changed)
 
@@ -150,6 +150,7 @@ class JoinedupTeamsBot:
             channel=turn.channel,
             mentions=dict(mentions),
             idempotency_key=activity_key(turn.raw),
+            web_origin=self.web_origin,
         )
         reply, queued = await run_command(self.db, invocation)
         self._changed(queued)
@@ -159,10 +160,14 @@ class JoinedupTeamsBot:
         """Teams bots cannot upload files into channels: a weekly summary gets a signed,
         expiring link to download its spreadsheet from our server instead."""
         summary = reply.summary
-        if not (reply.ok and summary is not None and self.summary_link):
+        if not (reply.ok and summary is not None and self.summary_links):
             return reply
-        link = self.summary_link(summary.team_id, summary.week, now)
-        return replace(reply, link=link) if link else reply
+        try:
+            link = self.summary_links.for_week(team_id=summary.team_id, week=summary.week, now=now)
+        except ValueError:
+            log.warning("Teams summary: set JOINEDUP_PUBLIC_URL to offer the spreadsheet")
+            return reply
+        return replace(reply, link=link)
 
     # --- messages ------------------------------------------------------------------------
 
@@ -249,6 +254,7 @@ class JoinedupTeamsBot:
             channel=turn.channel,
             team_id=team_id,
             idempotency_key=activity_key(turn.raw),
+            web_origin=self.web_origin,
         )
         # Committed before the invoke response: a redelivered submission writes nothing.
         reply, queued = await run_command(self.db, invocation, command)

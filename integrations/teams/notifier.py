@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from commands.ports import DeliveryError
 from commands.reply import Reply
+from integrations.spreadsheet.links import SummaryLinks
 from integrations.teams import proactive
 from integrations.teams.activities import PLATFORM
 from storage.conversations import personal_reference, reference_for
@@ -17,14 +20,18 @@ from storage.database import Database
 
 class TeamsNotifier:
     """Posts Replies as Adaptive Cards into conversations the bot has been in, through the
-    conversation references stored on every activity (they survive restarts)."""
+    conversation references stored on every activity (they survive restarts). ``links``
+    signs the weekly summary's download links."""
 
     platform = PLATFORM
 
-    def __init__(self, *, adapter: CloudAdapter, app_id: str, db: Database) -> None:
+    def __init__(
+        self, *, adapter: CloudAdapter, app_id: str, db: Database, links: SummaryLinks
+    ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.db = db
+        self.links = links
 
     async def post_to_channel(self, *, tenant: str, channel_id: str, reply: Reply) -> None:
         await self._post(channel_id, proactive.message(reply))
@@ -81,14 +88,21 @@ class TeamsNotifier:
         )
         return True
 
-    async def share_file(
-        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    async def share_summary(
+        self, *, tenant: str, channel_id: str, reply: Reply, now: dt.datetime
     ) -> None:
-        """Teams bots cannot upload into channels: post the reply with its ``reply.link`` (a
-        signed, expiring download URL from our server) as a "Download" button."""
-        if not reply.link:
-            raise DeliveryError(f"no download link for {filename}", permanent=True)
-        await self._post(channel_id, proactive.message(reply, download_label="Download"))
+        """Teams bots cannot upload into channels: post the summary with a "Download" button
+        that links to its workbook on our server (signed, expiring: ``links``)."""
+        wanted = reply.summary
+        if wanted is None:
+            raise DeliveryError("a weekly summary without its spreadsheet", permanent=True)
+        try:
+            link = self.links.for_week(team_id=wanted.team_id, week=wanted.week, now=now)
+        except ValueError as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        await self._post(
+            channel_id, proactive.message(replace(reply, link=link), download_label="Download")
+        )
 
     async def _post(
         self, channel_id: str, activity: Any, *, activity_id: str | None = None

@@ -31,7 +31,6 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from commands import views
-from commands.dashboard import set_web_origin
 from commands.views import ViewError
 from integrations.spreadsheet.cells import safe_link
 from integrations.web import api
@@ -119,14 +118,11 @@ def mount_web(
     app: web.Application,
     db: Database,
     *,
-    public_url: str | None,
-    port: int,
+    origin: str,
     clock: Callable[[], dt.datetime] = _now,
 ) -> None:
-    """Add the live view and the JSON API to ``app``; sign-in links point at ``public_url``
-    (or ``http://127.0.0.1:<port>`` without one)."""
-    origin = (public_url or f"http://127.0.0.1:{port}").rstrip("/")
-    set_web_origin(origin)
+    """Add the live view and the JSON API to ``app``, served at ``origin`` (the public URL,
+    or ``http://127.0.0.1:<port>``): its session cookie is Secure when that is https."""
     app[WEB_KEY] = Web(
         db=db,
         secure_cookie=origin.startswith("https://"),

@@ -299,8 +299,8 @@ def test_joinedup_worker_delivers_every_kind_that_serve_delivers(
 ) -> None:
     """``joinedup worker`` (no HTTP server): an announcement, a reply, a nudge, a digest, an
     escalation and a weekly summary, each written to the outbox, all reach the fake Slack."""
-    from bot.scheduler import run_worker
     from bot.settings import Settings, SlackSettings
+    from bot.worker import run_worker
     from commands.reply import Reply
     from storage.models import ChannelLink
 

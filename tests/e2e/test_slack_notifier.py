@@ -1,18 +1,23 @@
-"""SlackNotifier against the fake Web API: channel posts, direct messages, files, failures."""
+"""SlackNotifier against the fake Web API: channel posts, direct messages, the weekly
+summary's workbook, failures."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Iterator
 
 import pytest
+from openpyxl import load_workbook
 
 from commands.ports import DeliveryError
-from commands.reply import Reply
+from commands.reply import Reply, SummaryAttachment
 from integrations.slack.notifier import SlackNotifier, single_token
 from storage import people
 from storage.database import Database
 from tests.e2e.slack_harness import BOT_TOKEN, BackgroundLoop
 from tests.fakes.slack_api import FakeSlackApi
+from tests.support import Desk
 
 REPLY = Reply(headline="C-4 is overdue", body="Send the DPIA draft", visibility="channel")
 
@@ -68,23 +73,35 @@ def test_a_person_without_a_slack_identity_is_not_reachable_here(db, api):
     assert fake.calls == []
 
 
-def test_a_file_is_uploaded_into_the_channel_with_the_reply_as_its_comment(db, api):
+def test_a_weekly_summary_is_uploaded_as_its_workbook_with_the_reply_as_its_comment(db, api):
     fake, loop = api
-
-    loop.run(
-        notifier(db, fake).share_file(
-            tenant="T1",
-            channel_id="C1",
-            filename="summary-2026-W47.xlsx",
-            content=b"PK\x03\x04 workbook",
-            reply=REPLY,
-        )
+    now = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)
+    Desk(db, now).say("decision Pool the data budget")
+    summary = Reply(
+        headline="Weekly summary", summary=SummaryAttachment(team_id=1, week="2026-W47")
     )
+
+    loop.run(notifier(db, fake).share_summary(tenant="T1", channel_id="C1", reply=summary, now=now))
 
     (complete,) = fake.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == "C1"
-    assert complete.params["initial_comment"] == REPLY.to_text()
-    assert list(fake.uploads.values()) == [b"PK\x03\x04 workbook"]
+    assert complete.params["initial_comment"] == summary.to_text()
+    [content] = fake.uploads.values()
+    sheet = load_workbook(io.BytesIO(content), read_only=True)["Summary"]
+    assert ("Decisions made", 1) in [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_a_reply_without_a_summary_is_not_shared_as_one(db, api):
+    fake, loop = api
+    now = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)
+
+    with pytest.raises(DeliveryError) as raised:
+        loop.run(
+            notifier(db, fake).share_summary(tenant="T1", channel_id="C1", reply=REPLY, now=now)
+        )
+
+    assert raised.value.permanent is True
+    assert fake.calls == []
 
 
 def test_a_channel_the_bot_cannot_post_in_is_a_permanent_delivery_error(db, api):

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.downloads import signing_key
 from bot.notifiers import build_notifiers
 from bot.outbox import deliver_outbox
 from bot.settings import Settings
 from commands.dispatch import dispatch
 from commands.invocation import ChannelRef, Invocation
-from commands.reply import Reply
+from commands.reply import Reply, SummaryAttachment
+from integrations.spreadsheet.links import verify
 from integrations.teams.endpoint import mount_teams
 from storage import people
 from storage.database import Database
@@ -225,17 +228,20 @@ def test_the_notifier_reaches_a_person_in_their_personal_chat_and_shares_a_downl
             uow.session, platform="teams", tenant="tenant-1", user_id="29:1sam"
         ).id  # type: ignore[union-attr]
         jo_id = people.identity(uow.session, platform="slack", tenant="T1", user_id="U1JO").id  # type: ignore[union-attr]
-    teams = _notifiers(db)["teams"]
+    endpoint = mount_teams(web.Application(), db=db, config=Settings().teams)
+    public = Settings(public_url="https://bot.example", secret_key="download-secret")
+    teams = build_notifiers(public, db, teams=endpoint)["teams"]
     connector.sent.clear()
     nudge = Reply(headline="C-1 is overdue", body="Send the DPIA")
-    summary = Reply(headline="Weekly summary", link="https://bot.example/files/abc?sig=1")
+    summary = Reply(
+        headline="Weekly summary", summary=SummaryAttachment(team_id=1, week="2026-W47")
+    )
+    now = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)
 
     async def deliver() -> tuple[bool, bool]:
         reached = await teams.send_to_person(person_id=sam_id, reply=nudge)
         unreachable = await teams.send_to_person(person_id=jo_id, reply=nudge)
-        await teams.share_file(
-            tenant="tenant-1", channel_id=CHANNEL, filename="w.xlsx", content=b"x", reply=summary
-        )
+        await teams.share_summary(tenant="tenant-1", channel_id=CHANNEL, reply=summary, now=now)
         return reached, unreachable
 
     assert asyncio.run(deliver()) == (True, False)
@@ -244,10 +250,13 @@ def test_the_notifier_reaches_a_person_in_their_personal_chat_and_shares_a_downl
     assert personal.conversation_id == "a:personal-29:1sam"
     assert "C-1 is overdue" in personal.card_text
     assert shared.conversation_id == CHANNEL
-    assert shared.card["actions"] == [
-        {
-            "type": "Action.OpenUrl",
-            "title": "Download",
-            "url": "https://bot.example/files/abc?sig=1",
-        }
-    ]
+    [download] = shared.card["actions"]
+    assert (download["type"], download["title"]) == ("Action.OpenUrl", "Download")
+    url = urlsplit(download["url"])
+    assert url.netloc == "bot.example" and url.path == "/downloads/summary"
+    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert (q["team"], q["week"]) == ("1", "2026-W47")
+    assert int(q["exp"]) > now.timestamp()
+    assert verify(
+        signing_key(public), team_id=1, week="2026-W47", expires=int(q["exp"]), sig=q["sig"]
+    )

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.scheduler import Runtime, weekly_summaries_tick
-from bot.settings import Settings
+from commands.reply import SummaryAttachment
 from storage.database import Database
 from tests.e2e.slack_harness import SlackDriver
 from tests.e2e.teams_support import channel_message, post
@@ -76,11 +76,12 @@ def test_the_scheduler_posts_each_teams_weekly_summary_once(db: Database) -> Non
     desk = Desk(db, friday - dt.timedelta(days=2), platform="slack", channel_id="CLOG")
     desk.say("decision Pool the data budget")
     notifier = RecordingNotifier("slack")
-    runtime = Runtime(db, {"slack": notifier}, clock=lambda: friday, settings=Settings())
+    runtime = Runtime(db, {"slack": notifier}, clock=lambda: friday)
 
     asyncio.run(weekly_summaries_tick(runtime))
     asyncio.run(weekly_summaries_tick(runtime))
 
-    [(channel, filename, content)] = notifier.files
-    assert channel == "CLOG" and filename.endswith(".xlsx")
-    assert _summary_figure(content, "Decisions made") == 1
+    # The notifier gets the summary and which spreadsheet goes with it; it attaches it.
+    [(channel, reply)] = notifier.summaries
+    assert channel == "CLOG" and reply.summary == SummaryAttachment(team_id=1, week="2026-W47")
+    assert reply.data["decisions_made"] == 1

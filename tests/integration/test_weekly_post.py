@@ -5,23 +5,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.downloads import signing_key
-from bot.settings import Settings
 from bot.weekly_post import post_weekly_summaries
 from commands.invocation import ChannelRef
 from commands.ports import DeliveryError
 from commands.reply import Reply, SummaryAttachment
-from integrations.spreadsheet.links import verify
 from storage.database import Database
 from storage.models import OutboxMessage as Row
 from tests.support import Desk
 
 FRIDAY_1605 = dt.datetime(2026, 11, 20, 16, 5, tzinfo=dt.UTC)  # London is on GMT
-SETTINGS = Settings(public_url="https://joinedup.example", secret_key="test-secret")
 
 
 @dataclass
@@ -36,15 +31,13 @@ class RecordingNotifier:
     async def send_to_person(self, *, person_id: int, reply: Reply) -> bool:
         raise AssertionError("the weekly summary goes to channels")
 
-    async def share_file(
-        self, *, tenant: str, channel_id: str, filename: str, content: bytes, reply: Reply
+    async def share_summary(
+        self, *, tenant: str, channel_id: str, reply: Reply, now: dt.datetime
     ) -> None:
         await asyncio.sleep(0)
         if self.fail_with:
             raise self.fail_with.pop(0)
-        self.shared.append(
-            {"channel": channel_id, "filename": filename, "content": content, "reply": reply}
-        )
+        self.shared.append({"channel": channel_id, "reply": reply, "now": now})
 
 
 @pytest.fixture
@@ -63,7 +56,7 @@ def notifiers() -> dict[str, RecordingNotifier]:
 
 
 def post(db: Database, sinks: dict[str, RecordingNotifier], now: dt.datetime):  # type: ignore[no-untyped-def]
-    return post_weekly_summaries(db, sinks, now=now, settings=SETTINGS, worker="test")
+    return post_weekly_summaries(db, sinks, now=now, worker="test")
 
 
 def weekly(team: Desk) -> list[Row]:
@@ -79,11 +72,9 @@ def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Data
         ("sent", "teams:19:teams"),
     ]
     [slack] = sinks["slack"].shared
-    assert slack["filename"] == "joinedup-rough-sleeping-2026-W47.xlsx"
-    assert slack["content"][:2] == b"PK"  # an .xlsx is a zip
     assert slack["reply"].summary == SummaryAttachment(team_id=1, week="2026-W47")
     assert slack["reply"].data["decisions_made"] == 1
-    assert slack["reply"].link is None
+    assert slack["now"] == FRIDAY_1605
     # Again a minute later, and again after that: nothing more.
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(minutes=1))) == []
     assert asyncio.run(post(db, sinks, FRIDAY_1605 + dt.timedelta(hours=7))) == []
@@ -95,23 +86,17 @@ def test_the_summary_is_shared_in_every_linked_channel_once(team: Desk, db: Data
     assert len(rows) == 2 and rows[0].deadline == dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 
 
-def test_teams_gets_a_signed_download_link_instead_of_a_file_upload(
+def test_each_platform_is_handed_the_same_summary_to_attach_its_spreadsheet_its_own_way(
     team: Desk, db: Database
 ) -> None:
     sinks = notifiers()
     asyncio.run(post(db, sinks, FRIDAY_1605))
-    [teams] = sinks["teams"].shared
-    link = urlsplit(teams["reply"].link)
-    assert (link.scheme, link.netloc, link.path) == (
-        "https",
-        "joinedup.example",
-        "/downloads/summary",
-    )
-    q = {k: v[0] for k, v in parse_qs(link.query).items()}
-    assert (q["team"], q["week"]) == ("1", "2026-W47")
-    assert int(q["exp"]) > FRIDAY_1605.timestamp()
-    key = signing_key(SETTINGS)
-    assert verify(key, team_id=1, week="2026-W47", expires=int(q["exp"]), sig=q["sig"])
+    [slack], [teams] = sinks["slack"].shared, sinks["teams"].shared
+    # No platform's attachment is made here: Slack's notifier uploads the workbook, Teams'
+    # links to it (tests/e2e/test_slack_notifier.py, test_teams_outbox.py).
+    assert teams["reply"] == slack["reply"]
+    assert teams["reply"].link is None
+    assert (teams["channel"], slack["channel"]) == ("19:teams", "C-SLACK")
 
 
 def test_two_sweeps_at_the_same_moment_send_it_once(team: Desk, db: Database) -> None:
