@@ -306,7 +306,10 @@ def test_joinedup_worker_delivers_every_kind_that_serve_delivers(
 
     fake, loop = slack_api
     desk = slack_team(db, 1)
-    now = dt.datetime.now(dt.UTC)
+    # A Saturday noon: the worker's own scheduler, on this clock, has no reminder sweep and
+    # no weekly post to plan, so the outbox holds exactly the rows written here (on the
+    # wall clock a run at a working day's reminder time planned a sweep of its own).
+    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
     (link,) = desk.rows(ChannelLink, ChannelLink.platform == "slack")
     owner = desk.person_id("owner1@health.example")
     lead = desk.person_id(LEAD)
@@ -356,7 +359,7 @@ def test_joinedup_worker_delivers_every_kind_that_serve_delivers(
 
     async def work() -> int:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_worker(settings, db, stop=stop))
+        task = asyncio.create_task(run_worker(settings, db, stop=stop, clock=lambda: now))
         for _ in range(400):
             await asyncio.sleep(0.025)
             with db.uow() as uow:
