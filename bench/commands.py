@@ -20,7 +20,11 @@ Beside it, the FLOOR, measured in the same run on the same database: a bare bolt
 in a thread and then acknowledges, served by the same aiohttp. The goals (issue 10): ack p99
 within 2x the floor's, committed/s at least half the floor's, zero lost.
 
-A third phase overloads the server (``--overload-clients``, default 200) to show that memory
+Joinedup runs the load twice: all in one team (one channel), and spread over ten teams (ten
+channels). Numbers are gap-free per team, so on PostgreSQL one team's decisions queue on its
+counter row from the number to the commit; that bounds one team's rate, not the server's.
+
+A last phase overloads the server (``--overload-clients``, default 200) to show that memory
 stays flat: RSS at the start and end of that phase, and how many were told "busy".
 
     python bench/commands.py [--seconds 10] [--clients 50] [--overload-clients 200]
@@ -66,6 +70,31 @@ BUSY = "Joinedup is busy"
 # --- the floor: a bare bolt app that commits one row before it acknowledges --------------------
 
 FLOOR_TABLE = "bench_floor"
+
+
+# The spread phase: the same load over ten teams, each logging in its own channel. Numbers
+# are gap-free per team, so one team's decisions queue on its counter row (PostgreSQL) from
+# the number to the commit; ten teams' do not queue on each other's.
+SPREAD = tuple(f"C{i}" for i in range(1, 11))
+
+
+def post_signed(port: int, body: str, text: str) -> None:
+    """One signed ``/joinedup <text>`` from the bench's user, answered before it returns."""
+    body = body.replace("Decision+0", urllib.parse.quote_plus(text)).replace(
+        "%2Fdecision", "%2Fjoinedup"
+    )
+    ts = str(int(time.time()))
+    sig = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events",
+        data=body.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": "v0=" + sig.hexdigest(),
+        },
+    )
+    urllib.request.urlopen(request, timeout=10).read()
 
 
 def run_floor(port: int, database_url: str, api_url: str) -> None:
@@ -170,13 +199,13 @@ class Run:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-def body_for(n: int, trigger: str) -> str:
+def body_for(n: int, trigger: str, channel: str = "C1") -> str:
     return urllib.parse.urlencode(
         {
             "token": "x",
             "team_id": "T1",
             "team_domain": "joint",
-            "channel_id": "C1",
+            "channel_id": channel,
             "channel_name": "rough-sleeping",
             "user_id": "U1",
             "user_name": "alex",
@@ -189,7 +218,17 @@ def body_for(n: int, trigger: str) -> str:
     )
 
 
-async def load(port: int, *, clients: int, seconds: float, pid: int, start_at: int) -> Run:
+async def load(
+    port: int,
+    *,
+    clients: int,
+    seconds: float,
+    pid: int,
+    start_at: int,
+    channels: tuple[str, ...] = ("C1",),
+) -> Run:
+    """``clients`` concurrent clients for ``seconds``; the n-th command goes to
+    ``channels[n % len(channels)]`` (each channel the log of a team of its own)."""
     run = Run()
     counter = [start_at]
     stop = time.monotonic() + seconds
@@ -204,7 +243,7 @@ async def load(port: int, *, clients: int, seconds: float, pid: int, start_at: i
         while time.monotonic() < stop:
             counter[0] += 1
             n = counter[0]
-            body = body_for(n, f"bench.{uuid.uuid4().hex}")
+            body = body_for(n, f"bench.{uuid.uuid4().hex}", channels[n % len(channels)])
             ts = str(int(time.time()))
             sig = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256)
             started = time.monotonic()
@@ -313,23 +352,22 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
         server_argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"]
         server = start([*server_argv, "--port", str(port)], env, port, log)
         try:
-            setup = body_for(0, "bench.setup").replace("Decision+0", "team+create+Bench")
-            setup = setup.replace("%2Fdecision", "%2Fjoinedup")
-            ts = str(int(time.time()))
-            sig = hmac.new(SECRET.encode(), f"v0:{ts}:{setup}".encode(), hashlib.sha256)
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/slack/events",
-                data=setup.encode(),
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Slack-Request-Timestamp": ts,
-                    "X-Slack-Signature": "v0=" + sig.hexdigest(),
-                },
-            )
-            urllib.request.urlopen(request, timeout=10).read()
+            for channel in SPREAD:
+                text = f"team create Bench {channel}"
+                post_signed(port, body_for(0, f"setup.{channel}", channel), text)
             before = rss_mb(server.pid)
             run = asyncio.run(
                 load(port, clients=args.clients, seconds=args.seconds, pid=server.pid, start_at=0)
+            )
+            spread = asyncio.run(
+                load(
+                    port,
+                    clients=args.clients,
+                    seconds=args.seconds,
+                    pid=server.pid,
+                    start_at=5_000_000,
+                    channels=SPREAD,
+                )
             )
             over = asyncio.run(
                 load(
@@ -351,11 +389,13 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
         for r in count_rows(database_url, "SELECT text FROM decisions")
         if r[0].startswith("Decision ")
     ]
-    in_run = [n for n in texts if n < 10_000_000]
-    acknowledged = set(run.saved) | set(over.saved)
+    in_run = [n for n in texts if n < 5_000_000]
+    in_spread = [n for n in texts if 5_000_000 <= n < 10_000_000]
+    acknowledged = set(run.saved) | set(spread.saved) | set(over.saved)
     results["joinedup"] = summary(run, committed=len(in_run))
     results["joinedup"]["rss_before_mb"] = before
-    results["overload"] = summary(over, committed=len(texts) - len(in_run))
+    results["spread"] = summary(spread, committed=len(in_spread))
+    results["overload"] = summary(over, committed=len(texts) - len(in_run) - len(in_spread))
     results["overload"]["rss_first_s_mb"] = max(over.rss[:10] or [0.0])
     results["overload"]["rss_last_s_mb"] = max(over.rss[-10:] or [0.0])
     results["lost"] = len(acknowledged - set(texts))
@@ -380,23 +420,24 @@ def summary(run: Run, *, committed: int) -> dict[str, Any]:
 
 
 def report(name: str, r: dict[str, Any]) -> None:
-    f, j, o = r["floor"], r["joinedup"], r["overload"]
+    f, j, sp, o = r["floor"], r["joinedup"], r["spread"], r["overload"]
     print(f"\n== {name} ==")
     print(
         f"{'':10} {'ack/s':>8} {'busy/s':>8} {'commit/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'peak RSS':>9} {'CPU/answer':>10}"
     )
-    for label, x in (("floor", f), ("joinedup", j), ("overload", o)):
+    for label, x in (("floor", f), ("one team", j), ("10 teams", sp), ("overload", o)):
         print(
             f"{label:10} {x['acknowledged_per_s']:8.0f} {x['busy_per_s']:8.0f} "
             f"{x['committed_per_s']:9.0f} {x['p50_ms']:8.1f} {x['p99_ms']:8.1f} "
             f"{x['peak_rss_mb']:8.0f}M {x['cpu_ms']:8.2f}ms"
         )
-    print(
-        f"ratios: ack p99 {j['p99_ms'] / f['p99_ms']:.2f}x the floor's (goal <= 2), "
-        f"committed/s {j['committed_per_s'] / f['committed_per_s']:.2f}x the floor's "
-        f"(goal >= 0.5); server CPU per command {j['cpu_ms'] / f['cpu_ms']:.2f}x the floor's"
-    )
+    for label, x in (("one team", j), ("10 teams", sp)):
+        print(
+            f"ratios, {label}: ack p99 {x['p99_ms'] / f['p99_ms']:.2f}x the floor's (goal <= 2), "
+            f"committed/s {x['committed_per_s'] / f['committed_per_s']:.2f}x (goal >= 0.5), "
+            f"server CPU per command {x['cpu_ms'] / f['cpu_ms']:.2f}x"
+        )
     print(
         f"acknowledged but lost after SIGKILL: {r['lost']} (goal 0); doubled: {r['doubled']}; "
         f"RSS before load {j['rss_before_mb']:.0f}M, overload first second "
