@@ -31,9 +31,11 @@ def insert_loaded(session: Session, record: R) -> R:
     values = {
         prop.columns[0].name: given[prop.key] for prop in mapper.column_attrs if prop.key in given
     }
-    row = session.connection().execute(_insert_returning(table), values).one()
+    row = session.connection().execute(_insert_returning(table), values).one()._mapping
+    # Straight into the instance's state, as a query's loader fills it: the object is about
+    # to become "loaded", so there is no change history to record.
     for prop in mapper.column_attrs:
-        setattr(record, prop.key, row._mapping[prop.columns[0]])
+        given[prop.key] = row[prop.columns[0]]
     make_transient_to_detached(record)
     session.add(record)
     return record
