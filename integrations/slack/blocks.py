@@ -205,8 +205,7 @@ def _fit(
             reply, keep=keep, team_id=team_id, section_team_ids=section_team_ids, limit=limit
         )
 
-    low = most_that_fit(total, lambda keep: len(render(keep)) <= limit)
-    blocks = render(low)
+    low, blocks = most_that_fit(total, render, lambda blocks: len(blocks) <= limit)
     if len(blocks) > limit:  # a headline, body and fields alone over the limit: say so
         blocks = blocks[: limit - 1] + [_context(f"…{len(blocks) - limit + 1} more blocks cut.")]
     return _Fitted(blocks, low)

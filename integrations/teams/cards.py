@@ -127,8 +127,7 @@ def reply_card(reply: Reply, *, download_label: str | None = None) -> dict[str, 
     def render(keep: int, cut: int | None = None) -> dict[str, Any]:
         return _render(reply, keep=keep, download_label=download_label, cut=cut)
 
-    low = most_that_fit(total, lambda keep: size(render(keep)) <= CARD_BYTES)
-    card = render(low)
+    low, card = most_that_fit(total, render, lambda card: size(card) <= CARD_BYTES)
     for cut in (2_000, 500, 100):  # a headline and body alone too big: shorten every text
         if size(card) <= CARD_BYTES:
             break
