@@ -356,26 +356,23 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
                 text = f"team create Bench {channel}"
                 post_signed(port, body_for(0, f"setup.{channel}", channel), text)
             before = rss_mb(server.pid)
-            run = asyncio.run(
-                load(port, clients=args.clients, seconds=args.seconds, pid=server.pid, start_at=0)
-            )
-            spread = asyncio.run(
-                load(
-                    port,
-                    clients=args.clients,
-                    seconds=args.seconds,
-                    pid=server.pid,
-                    start_at=5_000_000,
-                    channels=SPREAD,
+            # One team, ten teams, then overloaded; each phase numbers its decisions from
+            # its own start, so what the database holds is counted per phase.
+            run, spread, over = (
+                asyncio.run(
+                    load(
+                        port,
+                        clients=clients,
+                        seconds=args.seconds,
+                        pid=server.pid,
+                        start_at=start_at,
+                        channels=channels,
+                    )
                 )
-            )
-            over = asyncio.run(
-                load(
-                    port,
-                    clients=args.overload_clients,
-                    seconds=args.seconds,
-                    pid=server.pid,
-                    start_at=10_000_000,
+                for clients, start_at, channels in (
+                    (args.clients, 0, ("C1",)),
+                    (args.clients, 5_000_000, SPREAD),
+                    (args.overload_clients, 10_000_000, ("C1",)),
                 )
             )
         finally:
