@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from bot.server import build_app
-from bot.settings import load_settings
 from storage.database import Database
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.background import BackgroundLoop
+from tests.e2e.slack_harness import BOT_TOKEN, SlackDriver, serve_slack
 from tests.e2e.teams_support import CHANNEL, card_action, channel_message, fixture, post
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.slack_api import Call, FakeSlackApi
@@ -91,31 +90,17 @@ class Joint:
 
 
 @pytest.fixture
-def joint_server(db: Database) -> Iterator[Callable[[], Joint]]:
+def joint_server(
+    db: Database, background: BackgroundLoop, connector: FakeBotConnector
+) -> Callable[[], Joint]:
     """The real server with Slack (bot token, Web API at the fake) and anonymous Teams."""
-    fake = FakeSlackApi()
+    fake = FakeSlackApi().serve(background)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    loop = BackgroundLoop()
-    with FakeBotConnector() as connector:
-        connector.add_member(
-            SAM["id"], name="Sam Okafor", aad_object_id=SAM["aadObjectId"], email="sam@nhs.example"
-        )
-        try:
-            fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-            settings = load_settings(
-                {
-                    "JOINEDUP_DATABASE_URL": db.url,
-                    "SLACK_BOT_TOKEN": BOT_TOKEN,
-                    "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                    "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-                    "JOINEDUP_OUTBOX_TICK": "0.1",
-                    "JOINEDUP_SCHEDULER": "off",
-                }
-            )
-            url = f"http://127.0.0.1:{loop.serve(build_app(settings, db))}"
-            yield lambda: Joint(SlackDriver(url, fake), connector, url)
-        finally:
-            loop.close()
+    connector.add_member(
+        SAM["id"], name="Sam Okafor", aad_object_id=SAM["aadObjectId"], email="sam@nhs.example"
+    )
+    driver = serve_slack(background, db, fake, JOINEDUP_OUTBOX_TICK="0.1")
+    return lambda: Joint(driver, connector, driver.url)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import asyncio
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,7 +18,8 @@ from storage import outbox, people
 from storage.database import Database
 from storage.models import AuditEvent, Commitment
 from storage.models import OutboxMessage as Row
-from tests.e2e.slack_harness import BOT_TOKEN, BackgroundLoop
+from tests.background import BackgroundLoop
+from tests.e2e.slack_harness import BOT_TOKEN
 from tests.fakes.slack_api import FakeSlackApi
 from tests.reminder_support import run_sweep, utc
 from tests.support import Desk
@@ -45,14 +45,8 @@ class VirtualClock:
 
 
 @pytest.fixture
-def slack_api() -> Iterator[tuple[FakeSlackApi, BackgroundLoop]]:
-    fake = FakeSlackApi()
-    loop = BackgroundLoop()
-    fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    try:
-        yield fake, loop
-    finally:
-        loop.close()
+def slack_api(background: BackgroundLoop) -> tuple[FakeSlackApi, BackgroundLoop]:
+    return FakeSlackApi().serve(background), background
 
 
 def slack_notifier(db: Database, fake: FakeSlackApi) -> SlackNotifier:

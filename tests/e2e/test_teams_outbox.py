@@ -23,8 +23,8 @@ from integrations.teams.endpoint import mount_teams
 from storage import people
 from storage.database import Database
 from storage.models import OutboxMessage
+from tests.background import Server
 from tests.e2e.teams_support import CHANNEL, channel_message, fixture, post
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 
 SLACK_CHANNEL = ChannelRef(platform="slack", tenant="T1", channel_id="C-SLACK", name="joint")
@@ -54,7 +54,7 @@ class SlackSide:
         )
 
 
-def _linked_team(server: BackgroundServer, connector: FakeBotConnector, db: Database) -> SlackSide:
+def _linked_team(server: Server, connector: FakeBotConnector, db: Database) -> SlackSide:
     """Install in a Teams channel, create the team there, and join a Slack channel to it."""
     post(server.url, fixture("conversation_update_install", service_url=connector.url))
     post(server.url, channel_message("team create Rough Sleeping", service_url=connector.url))
@@ -119,7 +119,7 @@ def test_a_decision_logged_on_slack_is_announced_once_in_the_teams_channel(
 
 
 def test_a_failed_first_delivery_is_retried_after_backoff_and_posted_once(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     slack = _linked_team(server, connector, db)
     notifiers = _notifiers(db)
@@ -157,7 +157,7 @@ def test_a_failed_first_delivery_is_retried_after_backoff_and_posted_once(
 
 
 def test_two_deliverers_racing_post_every_announcement_exactly_once(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     slack = _linked_team(server, connector, db)
     connector.sent.clear()
@@ -189,7 +189,7 @@ def test_two_deliverers_racing_post_every_announcement_exactly_once(
 
 
 def test_a_row_stuck_in_sending_after_a_crash_is_claimed_again_after_the_lease(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     slack = _linked_team(server, connector, db)
     notifiers = _notifiers(db)
@@ -217,7 +217,7 @@ def test_a_row_stuck_in_sending_after_a_crash_is_claimed_again_after_the_lease(
 
 
 def test_the_notifier_reaches_a_person_in_their_personal_chat_and_shares_a_download_link(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     from tests.e2e.teams_support import personal_message
 

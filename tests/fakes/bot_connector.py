@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.background import BackgroundServer
+from tests.background import BackgroundLoop
 
 
 @dataclass
@@ -59,7 +59,7 @@ class FakeBotConnector:
     requests: list[tuple[str, str]] = field(default_factory=list)
     _fail: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: BackgroundServer | None = None
+    _url: str | None = None
     _counter: int = 0
 
     def add_member(
@@ -100,18 +100,15 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
-    def __enter__(self) -> FakeBotConnector:
-        self._server = BackgroundServer(self.app()).__enter__()
+    def serve(self, loop: BackgroundLoop) -> FakeBotConnector:
+        """Serve on ``loop``; activities' ``serviceUrl`` is then ``self.url``."""
+        self._url = loop.serve(self.app()).url + "/"
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.__exit__(*exc)
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return self._server.url + "/"
+        assert self._url is not None, "serve() it first"
+        return self._url
 
     def _failure(self) -> web.Response | None:
         with self._lock:

@@ -1,8 +1,9 @@
 """A fake Slack Web API on loopback: answers like Slack and records every call.
 
-Serve ``FakeSlackApi().app()`` with aiohttp and point the bot's ``JOINEDUP_SLACK_API_URL``
-at ``http://127.0.0.1:<port>/api/``. Each call is recorded as a ``Call`` (method, params
-from the query string, form or JSON body, the bearer token, the status answered).
+Serve it (``FakeSlackApi().serve(loop)``, a ``tests.background.BackgroundLoop``) and point
+the bot's ``JOINEDUP_SLACK_API_URL`` at ``{base_url}/api/``. Each call is recorded as a
+``Call`` (method, params from the query string, form or JSON body, the bearer token, the
+status answered).
 ``fail_next`` injects a 429 with Retry-After or an error for the next call of a method.
 """
 
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.background import BackgroundLoop
 
 
 @dataclass
@@ -106,6 +109,11 @@ class FakeSlackApi:
         )
 
     # --- the server -----------------------------------------------------------------------
+
+    def serve(self, loop: BackgroundLoop) -> FakeSlackApi:
+        """Serve on ``loop``; point the bot's ``JOINEDUP_SLACK_API_URL`` at ``base_url/api/``."""
+        self.base_url = loop.serve(self.app()).url
+        return self
 
     def app(self) -> web.Application:
         app = web.Application()
