@@ -1,4 +1,4 @@
-"""The real server (``build_app`` from real settings) against loopback fakes of the far
+"""The real server (``bot.bootstrap`` from real settings) against loopback fakes of the far
 side: a fake Slack Web API and a fake Bot Connector, all served by one background loop per
 test (``tests.background``)."""
 
@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.server import build_app
 from bot.settings import Settings, TeamsSettings
 from storage.database import Database
 from tests.background import BackgroundLoop, Server
+from tests.clocks import ServerTime
 from tests.e2e.slack_harness import SlackDriver, serve_slack
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
@@ -27,6 +27,13 @@ def background() -> Iterator[BackgroundLoop]:
 
 
 @pytest.fixture
+def server_time(background: BackgroundLoop) -> ServerTime:
+    """The clock of the delivery engines of the servers below (the wall clock until a test
+    moves it: ``server_time.later(5)``), and ``settle()``."""
+    return ServerTime(background)
+
+
+@pytest.fixture
 def connector(background: BackgroundLoop) -> FakeBotConnector:
     fake = FakeBotConnector()
     fake.serve(background)
@@ -35,9 +42,9 @@ def connector(background: BackgroundLoop) -> FakeBotConnector:
 
 @pytest.fixture
 def make_server(
-    db: Database, connector: FakeBotConnector, background: BackgroundLoop
+    db: Database, connector: FakeBotConnector, background: BackgroundLoop, server_time: ServerTime
 ) -> Callable[..., Server]:
-    """Start the real server (build_app) on loopback; ``teams`` and the outbox tick vary."""
+    """Start the real server on loopback; ``teams`` and the outbox tick vary."""
 
     def make(
         *,
@@ -51,7 +58,7 @@ def make_server(
             outbox_tick_seconds=outbox_tick,
             public_url=public_url,
         )
-        return background.serve(build_app(settings, db))
+        return server_time.serve(settings, db)
 
     return make
 
@@ -62,9 +69,9 @@ def server(make_server: Callable[..., Server]) -> Server:
 
 
 @pytest.fixture
-def slack(db: Database, background: BackgroundLoop) -> SlackDriver:
+def slack(db: Database, background: BackgroundLoop, server_time: ServerTime) -> SlackDriver:
     fake = FakeSlackApi().serve(background)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
     fake.add_user("U2", name="Sam Jones", email="sam.jones@health.example")
     fake.add_user("U3", name="Priya Shah", email="priya@police.example")
-    return serve_slack(background, db, fake)
+    return serve_slack(server_time, db, fake)

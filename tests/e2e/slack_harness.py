@@ -15,10 +15,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bot.server import build_app
 from bot.settings import load_settings
 from storage.database import Database
-from tests.background import BackgroundLoop
+from tests.clocks import ServerTime
 from tests.fakes.slack_api import FakeSlackApi
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
@@ -49,10 +48,10 @@ def slack_env(database_url: str, fake: FakeSlackApi, **extra: str) -> dict[str, 
     }
 
 
-def serve_slack(loop: BackgroundLoop, db: Database, fake: FakeSlackApi, **env: str) -> SlackDriver:
-    """The real server (``build_app`` from ``slack_env``) on ``loop``, and its driver."""
-    settings = load_settings(slack_env(db.url, fake, **env))
-    return SlackDriver(loop.serve(build_app(settings, db)).url, fake)
+def serve_slack(time: ServerTime, db: Database, fake: FakeSlackApi, **env: str) -> SlackDriver:
+    """The real server (from ``slack_env``) on ``time``'s loop and clock, and its driver."""
+    server = time.serve(load_settings(slack_env(db.url, fake, **env)), db)
+    return SlackDriver(server.url, fake, time=time)
 
 
 _TRIGGERS = [0]
@@ -62,9 +61,16 @@ _TRIGGER_LOCK = threading.Lock()
 class SlackDriver:
     """Sends Slack's requests to the server at ``url``, signed with the signing secret."""
 
-    def __init__(self, url: str, fake: FakeSlackApi) -> None:
+    def __init__(self, url: str, fake: FakeSlackApi, *, time: ServerTime | None = None) -> None:
         self.url = url
         self.fake = fake
+        self.time = time
+
+    def settle(self) -> None:
+        """Let the work after the acknowledgement finish (and deliver what it queued), so
+        that whatever it would (wrongly) do more is there to count."""
+        assert self.time is not None, "a driver from serve_slack settles"
+        self.time.settle()
 
     def post(
         self,

@@ -13,7 +13,8 @@ from bot.bootstrap import bootstrap
 from bot.settings import Settings, SlackSettings, TeamsSettings
 from storage import outbox
 from storage.database import Database
-from tests.background import BackgroundLoop, Server
+from tests.background import Server
+from tests.clocks import ServerTime
 from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, serve_slack
 from tests.e2e.teams_support import channel_message, post
 from tests.fakes.bot_connector import FakeBotConnector
@@ -99,11 +100,11 @@ def test_slack_and_teams_servers_in_one_process_each_link_to_their_own_public_ur
     db: Database,
     make_server: Callable[..., Server],
     connector: FakeBotConnector,
-    background: BackgroundLoop,
+    server_time: ServerTime,
 ) -> None:
-    fake = FakeSlackApi().serve(background)
+    fake = FakeSlackApi().serve(server_time.loop)
     fake.add_user("U1", name="Alex Morgan", email=LEAD)
-    slack = serve_slack(background, db, fake, JOINEDUP_PUBLIC_URL="https://slack-side.example")
+    slack = serve_slack(server_time, db, fake, JOINEDUP_PUBLIC_URL="https://slack-side.example")
     # Built after the Slack server: on today's main it moved every link to its own URL.
     teams = make_server(public_url="https://teams-side.example")
 

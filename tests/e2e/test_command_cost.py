@@ -17,7 +17,7 @@ from sqlalchemy import event, select, update
 
 from storage.database import Database
 from storage.models import ChannelLink, Decision, OutboxMessage, Person, PlatformIdentity, Team
-from tests.background import BackgroundLoop
+from tests.clocks import ServerTime
 from tests.e2e.slack_harness import SlackDriver, serve_slack
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -79,12 +79,12 @@ def work(statements: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def quiet_slack(db: Database, background: BackgroundLoop) -> tuple[SlackDriver, Statements]:
+def quiet_slack(db: Database, server_time: ServerTime) -> tuple[SlackDriver, Statements]:
     """The real server with Slack; no scheduler and an outbox loop that wakes only when a
     command queues a message, so that every statement counted is the command's."""
-    fake = FakeSlackApi().serve(background)
+    fake = FakeSlackApi().serve(server_time.loop)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    return serve_slack(background, db, fake, JOINEDUP_OUTBOX_TICK="3600"), Statements(db)
+    return serve_slack(server_time, db, fake, JOINEDUP_OUTBOX_TICK="3600"), Statements(db)
 
 
 def test_a_decision_is_five_statements_in_one_transaction_however_long_the_log(quiet_slack, db):

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot.settings import TeamsSettings
 from storage.database import Database
 from storage.models import ConversationReference, Decision, InboundEvent, Person
-from tests.background import Server
+from tests.background import BackgroundLoop, Server
 from tests.e2e.slack_harness import sign
 from tests.e2e.teams_support import CHANNEL, channel_message, fixture, post
 from tests.e2e.test_slack_commands import create_team
@@ -96,15 +96,17 @@ def test_an_activity_naming_a_service_url_off_the_allow_list_is_refused_and_noth
 
 
 def test_an_unsigned_activity_cannot_redirect_a_channel_the_bot_already_knows(
-    server: Server, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database, background: BackgroundLoop
 ) -> None:
     assert post(server.url, channel_message("team create Rough", service_url=connector.url))[0]
     connector.wait_for(1)
     [known] = _rows(db, ConversationReference)
+    other = FakeBotConnector().serve(background)
 
     # Another loopback "connector" (anonymous mode accepts loopback URLs): it is answered
     # there, but the channel's stored reference still points where it did.
-    post(server.url, channel_message("help", service_url="http://127.0.0.1:9/"))
+    post(server.url, channel_message("help", service_url=other.url))
+    assert len(other.wait_for(1)) == 1
 
     [after] = _rows(db, ConversationReference)
     assert (after.conversation_id, after.service_url) == (CHANNEL, known.service_url)
@@ -249,5 +251,5 @@ def test_a_retried_app_mention_event_logs_one_decision_and_queues_one_reply(
     assert [d.text for d in _rows(db, Decision)] == ["Pool the data budget"]
     [reply] = slack.fake.wait_for("chat.postMessage")
     assert reply.params["text"].startswith("D-1 logged by Alex Morgan")
-    time.sleep(0.5)
+    slack.settle()
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
