@@ -19,25 +19,18 @@ from integrations.web.app import WEB_KEY
 from storage.database import Database
 from storage.models import TeamMember, TeamViewer
 from tests.background import BackgroundLoop, Server
+from tests.clocks import ManualClock
 from tests.support import run_joinedup
 from tests.web_support import LEAD, MEMBER, Browser, seed_team, sign_in_url
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture
+def clock(now: dt.datetime) -> ManualClock:
+    return ManualClock(now)
 
 
 @pytest.fixture
-def clock(now: dt.datetime) -> Clock:
-    return Clock(now)
-
-
-@pytest.fixture
-def start(db: Database, clock: Clock) -> Iterator[Callable[..., Server]]:
+def start(db: Database, clock: ManualClock) -> Iterator[Callable[..., Server]]:
     with BackgroundLoop() as loop:
 
         def make(public_url: str | None = None) -> Server:
