@@ -5,6 +5,7 @@ thread (``BackgroundLoop``, ``serving``), and ``joinedup serve`` as a process
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
 import socket
 import subprocess
@@ -82,6 +83,10 @@ class BackgroundLoop:
             return
         try:
             self.run(self._stop(), timeout=STOP_TIMEOUT_S)
+        except TimeoutError:
+            # Say what was stuck: every thread's stack (the loop's, the executor's).
+            faulthandler.dump_traceback(all_threads=True)
+            raise
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(5)
