@@ -28,8 +28,8 @@ def background() -> Iterator[BackgroundLoop]:
 
 @pytest.fixture
 def server_time(background: BackgroundLoop) -> ServerTime:
-    """The clock of the delivery engines of the servers below (the wall clock until a test
-    moves it: ``server_time.later(5)``), and ``settle()``."""
+    """The clock of the servers below (the wall clock until a test moves it:
+    ``server_time.later(5)``), and ``settle()``."""
     return ServerTime(background)
 
 
