@@ -257,6 +257,7 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
             {},
             port,
             log,
+            wait=60,
         )
         try:
             run = asyncio.run(
@@ -279,7 +280,7 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
         }
         port = free_port()
         server_argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"]
-        server = start_process([*server_argv, "--port", str(port)], env, port, log)
+        server = start_process([*server_argv, "--port", str(port)], env, port, log, wait=60)
         try:
             setup = body_for(0, "bench.setup").replace("Decision+0", "team+create+Bench")
             setup = setup.replace("%2Fdecision", "%2Fjoinedup")
