@@ -40,7 +40,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -59,7 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.engine import make_engine, normalise_url  # noqa: E402
-from tests.e2e.slack_harness import BackgroundLoop  # noqa: E402
+from tests.background import BackgroundLoop, free_port, start_process  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -142,25 +141,6 @@ def run_floor(port: int, database_url: str, api_url: str) -> None:
 
 
 # --- load -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server did not start:\n{log.read_text()[-3000:]}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -294,18 +274,6 @@ def count_rows(url: str, sql: str) -> list[Any]:
         engine.dispose()
 
 
-def start(argv: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        argv,
-        cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    wait_healthy(port, process, log)
-    return process
-
-
 def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     log = workdir / "serve.log"
     results: dict[str, Any] = {}
@@ -313,10 +281,10 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
     loop = BackgroundLoop()
     try:
-        fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
+        fake.base_url = loop.serve(fake.app()).url
         # The floor.
         port = free_port()
-        floor = start(
+        floor = start_process(
             [
                 sys.executable,
                 str(Path(__file__).resolve()),
@@ -328,6 +296,7 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
             {},
             port,
             log,
+            wait=60,
         )
         try:
             run = asyncio.run(
@@ -350,7 +319,7 @@ def measure(database_url: str, args: argparse.Namespace, workdir: Path) -> dict[
         }
         port = free_port()
         server_argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"]
-        server = start([*server_argv, "--port", str(port)], env, port, log)
+        server = start_process([*server_argv, "--port", str(port)], env, port, log, wait=60)
         try:
             for channel in SPREAD:
                 text = f"team create Bench {channel}"

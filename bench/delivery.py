@@ -38,7 +38,7 @@ from integrations.slack.notifier import SlackNotifier, single_token  # noqa: E40
 from storage import outbox, people  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.engine import make_engine, normalise_url  # noqa: E402
-from tests.fakes.background import BackgroundServer  # noqa: E402
+from tests.background import serving  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
 REPLY = Reply(headline="Good morning: 2 overdue on your list", body="Mark them done.")
@@ -142,7 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeSlackApi()
     fake.delay = args.latency / 1000
-    with BackgroundServer(fake.app()) as server, tempfile.TemporaryDirectory() as tmp:
+    with serving(fake.app()) as server, tempfile.TemporaryDirectory() as tmp:
         fake.base_url = f"{server.url}/api/"
         db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:

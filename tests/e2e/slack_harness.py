@@ -3,7 +3,6 @@ fake Slack Web API on loopback recording what the bot sent back."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 import hmac
@@ -13,15 +12,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from aiohttp import web
-
+from bot.settings import load_settings
+from storage.database import Database
+from tests.clocks import ServerTime
 from tests.fakes.slack_api import FakeSlackApi
 
-T = TypeVar("T")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -37,42 +35,23 @@ def sign(body: str, *, timestamp: int, secret: str = SIGNING_SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-class BackgroundLoop:
-    """An asyncio loop in a thread, serving aiohttp apps on 127.0.0.1 (free ports)."""
+def slack_env(database_url: str, fake: FakeSlackApi, **extra: str) -> dict[str, str]:
+    """The environment of a server in one workspace (a bot token) whose Slack Web API is
+    ``fake``, with no reminder sweeps on the wall clock behind a test's back."""
+    return {
+        "JOINEDUP_DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
+        "JOINEDUP_SCHEDULER": "off",
+        **extra,
+    }
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.runners: list[web.AppRunner] = []
 
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def serve(self, app: web.Application) -> int:
-        async def start() -> int:
-            runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            self.runners.append(runner)
-            return int(runner.addresses[0][1])
-
-        return self.run(start())
-
-    def close(self) -> None:
-        async def stop() -> None:
-            # Shut the apps down first (that stops long-lived workers such as the outbox
-            # loop), then let the listeners' background work finish before the database goes.
-            for runner in reversed(self.runners):
-                await runner.cleanup()
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            if others:
-                await asyncio.wait(others, timeout=5)
-
-        self.run(stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
+def serve_slack(time: ServerTime, db: Database, fake: FakeSlackApi, **env: str) -> SlackDriver:
+    """The real server (from ``slack_env``) on ``time``'s loop and clock, and its driver."""
+    server = time.serve(load_settings(slack_env(db.url, fake, **env)), db)
+    return SlackDriver(server.url, fake, time=time)
 
 
 _TRIGGERS = [0]
@@ -82,9 +61,16 @@ _TRIGGER_LOCK = threading.Lock()
 class SlackDriver:
     """Sends Slack's requests to the server at ``url``, signed with the signing secret."""
 
-    def __init__(self, url: str, fake: FakeSlackApi) -> None:
+    def __init__(self, url: str, fake: FakeSlackApi, *, time: ServerTime | None = None) -> None:
         self.url = url
         self.fake = fake
+        self.time = time
+
+    def settle(self) -> None:
+        """Let the work after the acknowledgement finish (and deliver what it queued), so
+        that whatever it would (wrongly) do more is there to count."""
+        assert self.time is not None, "a driver from serve_slack settles"
+        self.time.settle()
 
     def post(
         self,

@@ -10,12 +10,13 @@ import io
 from collections.abc import Callable
 
 from bot.bootstrap import bootstrap
-from bot.settings import Settings, SlackSettings, TeamsSettings, load_settings
+from bot.settings import Settings, SlackSettings, TeamsSettings
 from storage import outbox
 from storage.database import Database
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.background import Server
+from tests.clocks import ServerTime
+from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, serve_slack
 from tests.e2e.teams_support import channel_message, post
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -97,37 +98,21 @@ def test_two_consoles_built_from_different_settings_link_to_their_own_servers(
 
 def test_slack_and_teams_servers_in_one_process_each_link_to_their_own_public_url(
     db: Database,
-    make_server: Callable[..., BackgroundServer],
+    make_server: Callable[..., Server],
     connector: FakeBotConnector,
+    server_time: ServerTime,
 ) -> None:
-    fake = FakeSlackApi()
+    fake = FakeSlackApi().serve(server_time.loop)
     fake.add_user("U1", name="Alex Morgan", email=LEAD)
-    loop = BackgroundLoop()
-    try:
-        fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-        settings = load_settings(
-            {
-                "JOINEDUP_DATABASE_URL": db.url,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-                "JOINEDUP_PUBLIC_URL": "https://slack-side.example",
-                "JOINEDUP_SCHEDULER": "off",
-            }
-        )
-        slack = SlackDriver(
-            f"http://127.0.0.1:{loop.serve(bootstrap('serve', settings, db=db).app)}", fake
-        )
-        # Built after the Slack server: on today's main it moved every link to its own URL.
-        teams = make_server(public_url="https://teams-side.example")
+    slack = serve_slack(server_time, db, fake, JOINEDUP_PUBLIC_URL="https://slack-side.example")
+    # Built after the Slack server: on today's main it moved every link to its own URL.
+    teams = make_server(public_url="https://teams-side.example")
 
-        assert slack.ask("/joinedup", "team create Rough Sleeping")["response_type"]
-        slack_link = dashboard_link(slack.ask("/joinedup", "dashboard")["text"])
-        post(teams.url, channel_message("team create Delivery", service_url=connector.url))
-        post(teams.url, channel_message("dashboard", service_url=connector.url))
-        teams_link = dashboard_link(connector.wait_for(2)[1].card_text)
-    finally:
-        loop.close()
+    assert slack.ask("/joinedup", "team create Rough Sleeping")["response_type"]
+    slack_link = dashboard_link(slack.ask("/joinedup", "dashboard")["text"])
+    post(teams.url, channel_message("team create Delivery", service_url=connector.url))
+    post(teams.url, channel_message("dashboard", service_url=connector.url))
+    teams_link = dashboard_link(connector.wait_for(2)[1].card_text)
 
     assert slack_link.startswith("https://slack-side.example/web/sign-in/")
     assert teams_link.startswith("https://teams-side.example/web/sign-in/")

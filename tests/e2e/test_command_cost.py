@@ -11,16 +11,14 @@ nothing and, on SQLite, never take the write lock.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, select, update
 
-from bot.server import build_app
-from bot.settings import load_settings
 from storage.database import Database
 from storage.models import ChannelLink, Decision, OutboxMessage, Person, PlatformIdentity, Team
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.clocks import ServerTime
+from tests.e2e.slack_harness import SlackDriver, serve_slack
 from tests.fakes.slack_api import FakeSlackApi
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -81,28 +79,12 @@ def work(statements: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def quiet_slack(db: Database) -> Iterator[tuple[SlackDriver, Statements]]:
+def quiet_slack(db: Database, server_time: ServerTime) -> tuple[SlackDriver, Statements]:
     """The real server with Slack; no scheduler and an outbox loop that wakes only when a
     command queues a message, so that every statement counted is the command's."""
-    fake = FakeSlackApi()
+    fake = FakeSlackApi().serve(server_time.loop)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    loop = BackgroundLoop()
-    try:
-        fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-        settings = load_settings(
-            {
-                "JOINEDUP_DATABASE_URL": db.url,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-                "JOINEDUP_SCHEDULER": "off",
-                "JOINEDUP_OUTBOX_TICK": "3600",
-            }
-        )
-        port = loop.serve(build_app(settings, db))
-        yield SlackDriver(f"http://127.0.0.1:{port}", fake), Statements(db)
-    finally:
-        loop.close()
+    return serve_slack(server_time, db, fake, JOINEDUP_OUTBOX_TICK="3600"), Statements(db)
 
 
 def test_a_decision_is_five_statements_in_one_transaction_however_long_the_log(quiet_slack, db):

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from bot.server import build_app
-from bot.settings import load_settings
 from storage.database import Database
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.background import BackgroundLoop
+from tests.clocks import ServerTime
+from tests.e2e.slack_harness import BOT_TOKEN, SlackDriver, serve_slack
 from tests.e2e.teams_support import CHANNEL, card_action, channel_message, fixture, post
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.slack_api import Call, FakeSlackApi
@@ -46,7 +46,12 @@ class Joint:
     slack: SlackDriver
     connector: FakeBotConnector
     url: str
+    time: ServerTime
     code: str = ""
+
+    def settle(self) -> None:
+        """Everything due now delivered: a duplicate would be there to count."""
+        self.time.settle()
 
     # --- Slack ---------------------------------------------------------------------------
 
@@ -91,31 +96,17 @@ class Joint:
 
 
 @pytest.fixture
-def joint_server(db: Database) -> Iterator[Callable[[], Joint]]:
+def joint_server(
+    db: Database, background: BackgroundLoop, connector: FakeBotConnector, server_time: ServerTime
+) -> Callable[[], Joint]:
     """The real server with Slack (bot token, Web API at the fake) and anonymous Teams."""
-    fake = FakeSlackApi()
+    fake = FakeSlackApi().serve(background)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    loop = BackgroundLoop()
-    with FakeBotConnector() as connector:
-        connector.add_member(
-            SAM["id"], name="Sam Okafor", aad_object_id=SAM["aadObjectId"], email="sam@nhs.example"
-        )
-        try:
-            fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-            settings = load_settings(
-                {
-                    "JOINEDUP_DATABASE_URL": db.url,
-                    "SLACK_BOT_TOKEN": BOT_TOKEN,
-                    "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                    "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-                    "JOINEDUP_OUTBOX_TICK": "0.1",
-                    "JOINEDUP_SCHEDULER": "off",
-                }
-            )
-            url = f"http://127.0.0.1:{loop.serve(build_app(settings, db))}"
-            yield lambda: Joint(SlackDriver(url, fake), connector, url)
-        finally:
-            loop.close()
+    connector.add_member(
+        SAM["id"], name="Sam Okafor", aad_object_id=SAM["aadObjectId"], email="sam@nhs.example"
+    )
+    driver = serve_slack(server_time, db, fake, JOINEDUP_OUTBOX_TICK="0.1")
+    return lambda: Joint(driver, connector, driver.url, server_time)
 
 
 @pytest.fixture
@@ -143,11 +134,6 @@ def joint(joint_server: Callable[[], Joint]) -> Joint:
     return joint
 
 
-def settle() -> None:
-    """Several outbox ticks (0.1 s each): time for a duplicate to (wrongly) appear."""
-    time.sleep(0.4)
-
-
 def test_a_decision_logged_in_slack_is_announced_once_in_teams_with_the_same_number(
     joint: Joint,
 ) -> None:
@@ -156,7 +142,7 @@ def test_a_decision_logged_in_slack_is_announced_once_in_teams_with_the_same_num
     [announced] = wait_until(
         lambda: joint.teams_announcements("D-1 logged by Alex Morgan"), what="D-1 in Teams"
     )
-    settle()
+    joint.settle()
 
     assert len(joint.teams_announcements("D-1 logged by Alex Morgan")) == 1
     assert "Pool the data budget" in announced.card_text
@@ -173,7 +159,7 @@ def test_a_commitment_logged_in_teams_reaches_the_slack_channel_once_and_closing
     [announced] = wait_until(
         lambda: joint.slack_posts("C-1 logged by Sam Okafor"), what="C-1 in Slack"
     )
-    settle()
+    joint.settle()
     assert len(joint.slack_posts("C-1 logged by Sam Okafor")) == 1
     assert "Send the DPIA draft" in announced.params["text"]
     assert announced.token == BOT_TOKEN
@@ -183,13 +169,13 @@ def test_a_commitment_logged_in_teams_reaches_the_slack_channel_once_and_closing
     done = joint.slash("/joinedup", "done C-1")
 
     wait_until(lambda: joint.teams_announcements("C-1 done (Alex Morgan)"), what="C-1 done")
-    settle()
+    joint.settle()
     assert len(joint.teams_announcements("C-1 done (Alex Morgan)")) == 1
     assert done["text"].startswith("C-1 done (Alex Morgan)")  # Slack's own answer
 
 
 def test_announcements_whose_first_delivery_fails_on_both_platforms_arrive_once_after_retry(
-    joint: Joint,
+    joint: Joint, server_time: ServerTime
 ) -> None:
     sends_before = len(joint.connector.requests)
     joint.connector.fail_next(1, status=500)
@@ -203,10 +189,11 @@ def test_announcements_whose_first_delivery_fails_on_both_platforms_arrive_once_
     joint.teams_says("commit me Send the DPIA draft by Friday")
     wait_until(lambda: joint.slack_failures("C-1 logged"), what="the refused Slack delivery")
 
-    # The outbox backs off 5 s after a failure (bot.outbox.BACKOFF_BASE_S), then delivers.
+    # Announcements back off 5 s after a failure (storage.outbox.POLICIES), then go out.
+    server_time.later(5)
     wait_until(lambda: joint.teams_announcements("D-1 logged by Alex Morgan"), what="D-1")
     wait_until(lambda: joint.slack_posts("C-1 logged by Sam Okafor"), what="C-1")
-    settle()
+    joint.settle()
 
     assert len(joint.teams_announcements("D-1 logged by Alex Morgan")) == 1
     assert len(joint.slack_posts("C-1 logged by Sam Okafor")) == 1
@@ -214,14 +201,19 @@ def test_announcements_whose_first_delivery_fails_on_both_platforms_arrive_once_
 
 
 def test_a_rate_limited_announcement_to_slack_waits_out_retry_after_and_arrives_once(
-    joint: Joint,
+    joint: Joint, server_time: ServerTime
 ) -> None:
-    joint.slack.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    joint.slack.fake.fail_next("chat.postMessage", status=429, retry_after=30)
 
     joint.teams_says("commit me Send the DPIA draft by Friday")
 
+    joint.settle()
+    server_time.later(20)  # past an announcement's back-off (5 s), not Retry-After's 30 s
+    joint.settle()
+    assert joint.slack_posts("C-1 logged by Sam Okafor") == []
+    server_time.later(10)
     wait_until(lambda: joint.slack_posts("C-1 logged by Sam Okafor"), what="C-1 after the 429")
-    settle()
+    joint.settle()
     assert len(joint.slack_posts("C-1 logged by Sam Okafor")) == 1
     limited = [c for c in joint.slack.fake.calls_to("chat.postMessage", ok_only=False) if not c.ok]
     assert [c.status for c in limited] == [429]
@@ -244,7 +236,7 @@ def test_done_clicked_on_the_slack_copy_of_a_teams_commitment_updates_it_and_tel
     assert updated.params["replace_original"] is True
     assert updated.params["text"].startswith("C-1 done (Alex Morgan)")
     wait_until(lambda: joint.teams_announcements("C-1 done (Alex Morgan)"), what="done in Teams")
-    settle()
+    joint.settle()
     assert len(joint.teams_announcements("C-1 done (Alex Morgan)")) == 1
 
 
@@ -262,5 +254,5 @@ def test_an_owner_named_by_email_in_slack_closes_it_from_the_teams_card_and_slac
 
     assert status == 200
     wait_until(lambda: joint.slack_posts("C-1 done (Sam Okafor)"), what="done in Slack")
-    settle()
+    joint.settle()
     assert len(joint.slack_posts("C-1 done (Sam Okafor)")) == 1

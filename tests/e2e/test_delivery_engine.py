@@ -8,7 +8,6 @@ import asyncio
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,7 +18,9 @@ from storage import outbox, people
 from storage.database import Database
 from storage.models import AuditEvent, Commitment
 from storage.models import OutboxMessage as Row
-from tests.e2e.slack_harness import BOT_TOKEN, BackgroundLoop
+from tests.background import BackgroundLoop
+from tests.clocks import ManualClock
+from tests.e2e.slack_harness import BOT_TOKEN
 from tests.fakes.slack_api import FakeSlackApi
 from tests.reminder_support import run_sweep, utc
 from tests.support import Desk
@@ -28,31 +29,9 @@ LEAD = "alex@council.example"
 MONDAY = utc("2026-11-23T09:00")  # 09:00 in London (GMT)
 
 
-class VirtualClock:
-    """A clock the test (or the fake Slack) moves; thread-safe."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> dt.datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += dt.timedelta(seconds=seconds)
-
-
 @pytest.fixture
-def slack_api() -> Iterator[tuple[FakeSlackApi, BackgroundLoop]]:
-    fake = FakeSlackApi()
-    loop = BackgroundLoop()
-    fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    try:
-        yield fake, loop
-    finally:
-        loop.close()
+def slack_api(background: BackgroundLoop) -> tuple[FakeSlackApi, BackgroundLoop]:
+    return FakeSlackApi().serve(background), background
 
 
 def slack_notifier(db: Database, fake: FakeSlackApi) -> SlackNotifier:
@@ -113,7 +92,7 @@ def test_two_workers_with_a_slack_slower_than_the_lease_send_each_nudge_once(
     finally:
         setup.dispose()
     assert len(written) == 13  # twelve nudges and the channel's digest
-    clock = VirtualClock(MONDAY)
+    clock = ManualClock(MONDAY)
     fake.on_call = lambda method: clock.advance(5)
     fake.delay = 0.01  # and a little real time, so the two workers interleave
     replicas = [Database(database_url), Database(database_url)]
@@ -175,7 +154,7 @@ def test_a_429_with_retry_after_reschedules_the_row_and_no_worker_sleeps(
     slack_team(db, 1)
     write_sweep(db, MONDAY)
     fake.fail_next("chat.postMessage", status=429, retry_after=90)
-    clock = VirtualClock(MONDAY)
+    clock = ManualClock(MONDAY)
     engine = DeliveryEngine(db, {"slack": slack_notifier(db, fake)}, worker="w", clock=clock)
 
     first = loop.run(engine.deliver_due())
@@ -276,7 +255,7 @@ def test_a_worker_that_leases_and_dies_is_recovered_after_the_lease_by_another_o
         dead = outbox.lease(uow.session, platforms=["slack"], now=MONDAY, worker="dead")
         assert dead is not None and dead.kind == reminders.NUDGE
         uow.commit()
-    clock = VirtualClock(MONDAY)
+    clock = ManualClock(MONDAY)
     alive = DeliveryEngine(db, {"slack": slack_notifier(db, fake)}, worker="alive", clock=clock)
 
     during = loop.run(alive.deliver_due())

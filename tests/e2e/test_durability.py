@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from sqlalchemy import select
 from bot.admission import BUSY_TEXT
 from storage.database import Database
 from storage.models import Decision
-from tests.e2e.server_process import free_port, serve
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver, sign
+from tests.background import BackgroundLoop, free_port, serve_process
+from tests.e2e.slack_harness import SlackDriver, sign, slack_env
 from tests.e2e.teams_support import channel_message
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
@@ -110,26 +110,10 @@ def assert_nothing_acknowledged_was_lost_or_doubled(load: Load, db: Database) ->
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi()
+def fake_slack(background: BackgroundLoop) -> FakeSlackApi:
+    api = FakeSlackApi().serve(background)
     api.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    loop = BackgroundLoop()
-    api.base_url = f"http://127.0.0.1:{loop.serve(api.app())}"
-    try:
-        yield api
-    finally:
-        loop.close()
-
-
-def slack_env(database_url: str, fake: FakeSlackApi, **extra: str) -> dict[str, str]:
-    return {
-        "JOINEDUP_DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-        "JOINEDUP_SCHEDULER": "off",
-        **extra,
-    }
+    return api
 
 
 def slash_decision(driver: SlackDriver) -> Callable[[http.client.HTTPConnection, int], str]:
@@ -165,7 +149,7 @@ def start_slack(
     database_url: str, fake: FakeSlackApi, tmp_path: Path, **extra: str
 ) -> tuple[subprocess.Popen[bytes], SlackDriver]:
     port = free_port()
-    process = serve(slack_env(database_url, fake, **extra), port, tmp_path / "serve.log")
+    process = serve_process(slack_env(database_url, fake, **extra), port, tmp_path / "serve.log")
     return process, SlackDriver(f"http://127.0.0.1:{port}", fake)
 
 
@@ -271,7 +255,7 @@ def test_every_teams_activity_acknowledged_survives_the_server_being_stopped_mid
     env = {"JOINEDUP_DATABASE_URL": database_url, "JOINEDUP_SCHEDULER": "off"}
     log = tmp_path / "serve.log"
     # No --host and no MICROSOFT_APP_ID: anonymous mode listens on loopback alone.
-    process = serve(env, port, log, host=None)
+    process = serve_process(env, port, log, host=None)
     try:
         create = channel_message("team create Rough Sleeping", service_url=connector.url)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -298,7 +282,7 @@ def test_every_teams_activity_acknowledged_survives_the_server_being_stopped_mid
         assert_nothing_acknowledged_was_lost_or_doubled(load, db)
         # Delivered again after the restart (Teams redelivers what got no answer, and may
         # redeliver what did): written once.
-        process = serve(env, port, log, host=None)
+        process = serve_process(env, port, log, host=None)
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             send = teams_decision(connector)
@@ -325,7 +309,7 @@ def test_anonymous_teams_mode_listens_where_joinedup_host_says_when_it_is_given(
         "JOINEDUP_SCHEDULER": "off",
         "JOINEDUP_HOST": "127.0.0.1",
     }
-    process = serve(env, port, log, host=None)
+    process = serve_process(env, port, log, host=None)
     process.terminate()
     process.wait(30)
     text = log.read_text()

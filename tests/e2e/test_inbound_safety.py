@@ -23,10 +23,10 @@ from sqlalchemy import select
 from bot.settings import TeamsSettings
 from storage.database import Database
 from storage.models import ConversationReference, Decision, InboundEvent, Person
+from tests.background import BackgroundLoop, Server
 from tests.e2e.slack_harness import sign
 from tests.e2e.teams_support import CHANNEL, channel_message, fixture, post
 from tests.e2e.test_slack_commands import create_team
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 
 
@@ -41,7 +41,7 @@ def _rows(db: Database, model: Any, *where: Any) -> list[Any]:
 
 
 def test_a_deeply_nested_activity_is_a_400_not_a_500(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     activity = channel_message("decision Pool it", service_url=connector.url)
     activity["value"] = "DEEP"
@@ -73,7 +73,7 @@ def test_a_deeply_nested_activity_is_a_400_not_a_500(
     ],
 )
 def test_an_activity_of_the_wrong_shape_is_a_400_and_writes_nothing(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database, change: dict[str, Any]
+    server: Server, connector: FakeBotConnector, db: Database, change: dict[str, Any]
 ) -> None:
     activity = channel_message("decision Pool it", service_url=connector.url) | change
 
@@ -85,7 +85,7 @@ def test_an_activity_of_the_wrong_shape_is_a_400_and_writes_nothing(
 
 
 def test_an_activity_naming_a_service_url_off_the_allow_list_is_refused_and_nothing_is_sent(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     activity = channel_message("team create Rough Sleeping", service_url="https://evil.example/")
 
@@ -96,15 +96,17 @@ def test_an_activity_naming_a_service_url_off_the_allow_list_is_refused_and_noth
 
 
 def test_an_unsigned_activity_cannot_redirect_a_channel_the_bot_already_knows(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database, background: BackgroundLoop
 ) -> None:
     assert post(server.url, channel_message("team create Rough", service_url=connector.url))[0]
     connector.wait_for(1)
     [known] = _rows(db, ConversationReference)
+    other = FakeBotConnector().serve(background)
 
     # Another loopback "connector" (anonymous mode accepts loopback URLs): it is answered
     # there, but the channel's stored reference still points where it did.
-    post(server.url, channel_message("help", service_url="http://127.0.0.1:9/"))
+    post(server.url, channel_message("help", service_url=other.url))
+    assert len(other.wait_for(1)) == 1
 
     [after] = _rows(db, ConversationReference)
     assert (after.conversation_id, after.service_url) == (CHANNEL, known.service_url)
@@ -112,7 +114,7 @@ def test_an_unsigned_activity_cannot_redirect_a_channel_the_bot_already_knows(
 
 
 def test_an_activity_refused_the_first_time_is_acted_on_when_redelivered(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     # The first delivery changed nothing (the channel had no team yet), so it claimed
     # nothing: its redelivery is not "already handled". (The old claim, committed on its
@@ -131,8 +133,8 @@ def test_an_activity_refused_the_first_time_is_acted_on_when_redelivered(
 
 
 @pytest.fixture
-def signed_server(make_server: Any) -> BackgroundServer:
-    server: BackgroundServer = make_server(
+def signed_server(make_server: Any) -> Server:
+    server: Server = make_server(
         teams=TeamsSettings(app_id="00000000-0000-0000-0000-000000000001", app_password="pw")
     )
     return server
@@ -160,7 +162,7 @@ def bot_framework_keys() -> Any:
 
 @pytest.mark.parametrize("kid", ["forged-key", "published-key"])
 def test_a_forged_bot_framework_token_gets_401_and_writes_nothing(
-    signed_server: BackgroundServer,
+    signed_server: Server,
     connector: FakeBotConnector,
     db: Database,
     bot_framework_keys: Any,
@@ -249,5 +251,5 @@ def test_a_retried_app_mention_event_logs_one_decision_and_queues_one_reply(
     assert [d.text for d in _rows(db, Decision)] == ["Pool the data budget"]
     [reply] = slack.fake.wait_for("chat.postMessage")
     assert reply.params["text"].startswith("D-1 logged by Alex Morgan")
-    time.sleep(0.5)
+    slack.settle()
     assert len(slack.fake.calls_to("chat.postMessage")) == 1

@@ -17,10 +17,10 @@ from integrations.slack import blocks as bk
 from integrations.teams import cards
 from storage.database import Database
 from storage.models import AuditEvent, MeasureValue
+from tests.background import Server
 from tests.e2e.slack_harness import SlackDriver, fixture
 from tests.e2e.teams_support import SAM, card_action, channel_message, post
-from tests.e2e.test_slack_commands import create_team, settle
-from tests.fakes.background import BackgroundServer
+from tests.e2e.test_slack_commands import create_team
 from tests.fakes.bot_connector import FakeBotConnector
 
 
@@ -85,13 +85,13 @@ def test_a_value_typed_into_the_slack_input_is_recorded_once(
     assert answer.params["text"].startswith(f"M-1 {month}: 57 recorded")
     status, _ = slack.interaction(typed)  # Slack retries the same action: nothing doubled
     assert status == 200
-    settle()
+    slack.settle()
     assert [(p, v) for p, v, _ in _values(db)] == [(month, 57.0)]
     assert _audits(db) == before + 1
 
 
 def test_a_value_submitted_from_the_teams_input_number_is_recorded(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     status, _ = post(
         server.url, channel_message("team create Rough Sleeping", service_url=connector.url)

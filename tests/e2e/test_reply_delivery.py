@@ -5,7 +5,6 @@ Bot Connector, each the way its address says."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,8 @@ from integrations.teams.endpoint import mount_teams
 from storage import outbox
 from storage.database import Database
 from storage.models import OutboxMessage
-from tests.e2e.slack_harness import BOT_TOKEN, BackgroundLoop
+from tests.background import BackgroundLoop
+from tests.e2e.slack_harness import BOT_TOKEN
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -31,14 +31,8 @@ PRIVATE = Reply(headline="You have 2 open commitments", visibility="private")
 
 
 @pytest.fixture
-def slack_api() -> Iterator[tuple[FakeSlackApi, BackgroundLoop]]:
-    fake = FakeSlackApi()
-    loop = BackgroundLoop()
-    fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    try:
-        yield fake, loop
-    finally:
-        loop.close()
+def slack_api(background: BackgroundLoop) -> tuple[FakeSlackApi, BackgroundLoop]:
+    return FakeSlackApi().serve(background), background
 
 
 def _slack_address(**changes: Any) -> dict[str, Any]:
@@ -162,16 +156,14 @@ def _teams_address(connector: FakeBotConnector, **changes: Any) -> dict[str, Any
     return {**address, **changes}
 
 
-def test_a_teams_reply_is_posted_in_reply_to_the_request(db, connector: FakeBotConnector):
+def test_a_teams_reply_is_posted_in_reply_to_the_request(
+    db, connector: FakeBotConnector, background: BackgroundLoop
+):
     row_id = _enqueue(
         db, platform="teams", address=_teams_address(connector, reply_to_id="act-9"), reply=REPLY
     )
 
-    loop = BackgroundLoop()
-    try:
-        loop.run(deliver_outbox(db, _teams_notifiers(db), now=NOW, worker_id="w1"))
-    finally:
-        loop.close()
+    background.run(deliver_outbox(db, _teams_notifiers(db), now=NOW, worker_id="w1"))
 
     (sent,) = connector.sent
     assert (sent.kind, sent.conversation_id, sent.activity_id) == (
@@ -184,7 +176,7 @@ def test_a_teams_reply_is_posted_in_reply_to_the_request(db, connector: FakeBotC
 
 
 def test_a_teams_reply_with_an_activity_to_update_replaces_that_card(
-    db, connector: FakeBotConnector
+    db, connector: FakeBotConnector, background: BackgroundLoop
 ):
     _enqueue(
         db,
@@ -193,11 +185,7 @@ def test_a_teams_reply_with_an_activity_to_update_replaces_that_card(
         reply=REPLY,
     )
 
-    loop = BackgroundLoop()
-    try:
-        loop.run(deliver_outbox(db, _teams_notifiers(db), now=NOW, worker_id="w1"))
-    finally:
-        loop.close()
+    background.run(deliver_outbox(db, _teams_notifiers(db), now=NOW, worker_id="w1"))
 
     (sent,) = connector.sent
     assert (sent.kind, sent.activity_id) == ("update", "act-3")

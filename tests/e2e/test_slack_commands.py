@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
 from commands.dates import parse_when
 from storage.models import Commitment, Decision, Person, PlatformIdentity
 from tests.e2e.slack_harness import SlackDriver
 from tests.support import Desk
-
-
-def settle() -> None:
-    """Give the work after the acknowledgement time to (wrongly) do something more."""
-    time.sleep(0.3)
 
 
 def create_team(slack: SlackDriver) -> None:
@@ -71,7 +65,7 @@ def test_an_unlinked_channel_is_told_how_to_start_a_team_privately(slack, db):
 
     assert answer["response_type"] == "ephemeral"
     assert "team create" in answer["text"]
-    settle()
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert count(db, Decision) == 0
 
@@ -84,7 +78,7 @@ def test_help_and_errors_are_ephemeral_to_the_person_who_asked(slack, db):
 
     assert answer["response_type"] == help_answer["response_type"] == "ephemeral"
     assert 'I don\'t know the command "frobnicate"' in answer["text"]
-    settle()
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
 
 

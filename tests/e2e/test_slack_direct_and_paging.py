@@ -12,7 +12,7 @@ from integrations.slack import blocks as bk
 from integrations.slack.manifest import manifest
 from storage.models import Commitment, InboundEvent
 from tests.e2e.slack_harness import SlackDriver, fixture
-from tests.e2e.test_slack_commands import create_team, settle
+from tests.e2e.test_slack_commands import create_team
 from tests.payload_limits import check_slack_message, slack_refs
 from tests.support import Desk
 
@@ -40,7 +40,7 @@ def test_help_in_the_messages_tab_is_answered_in_the_dm_once(slack: SlackDriver,
         slack.event(dm_event("help"), event_id="Ev0DMHELP", retry_num=n or None)
 
     (answer,) = slack.fake.wait_for("chat.postMessage")
-    settle()
+    slack.settle()
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
     assert answer.params["channel"] == "D0SAM"
     check_slack_message(answer.params)
@@ -106,6 +106,6 @@ def test_a_message_with_a_file_or_sent_from_a_thread_gets_a_suggestion(slack, db
     slack.event(edited, event_id="Ev0EDIT")
 
     slack.fake.wait_for("chat.postEphemeral", 2)
-    settle()
+    slack.settle()
     assert len(slack.fake.calls_to("chat.postEphemeral")) == 2
     assert rows(db, InboundEvent, InboundEvent.source == "slack-suggestion")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from commands.dates import parse_when
 from storage.models import Commitment, Decision
 from tests.e2e.slack_harness import SlackDriver, fixture
-from tests.e2e.test_slack_commands import create_team, settle
+from tests.e2e.test_slack_commands import create_team
 from tests.support import Desk
 
 
@@ -165,7 +165,7 @@ def test_a_button_refused_to_someone_who_is_not_the_owner_changes_nothing(slack,
     assert refusal.params["response_type"] == "ephemeral"
     assert refusal.params["replace_original"] is False
     assert "Only Sam Jones (the owner)" in refusal.params["text"]
-    settle()
+    slack.settle()
     assert len(slack.fake.calls_to("response_url")) == 1
     assert rows(db, Commitment)[0].status == "open"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
@@ -15,7 +14,8 @@ from commands.reply import Reply, SummaryAttachment
 from integrations.slack.notifier import SlackNotifier, single_token
 from storage import people
 from storage.database import Database
-from tests.e2e.slack_harness import BOT_TOKEN, BackgroundLoop
+from tests.background import BackgroundLoop
+from tests.e2e.slack_harness import BOT_TOKEN
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support import Desk
 
@@ -23,14 +23,8 @@ REPLY = Reply(headline="C-4 is overdue", body="Send the DPIA draft", visibility=
 
 
 @pytest.fixture
-def api() -> Iterator[tuple[FakeSlackApi, BackgroundLoop]]:
-    fake = FakeSlackApi()
-    loop = BackgroundLoop()
-    fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-    try:
-        yield fake, loop
-    finally:
-        loop.close()
+def api(background: BackgroundLoop) -> tuple[FakeSlackApi, BackgroundLoop]:
+    return FakeSlackApi().serve(background), background
 
 
 def notifier(db: Database, fake: FakeSlackApi) -> SlackNotifier:

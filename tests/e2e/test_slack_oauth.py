@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -14,29 +13,24 @@ from sqlalchemy import text
 from bot.server import build_app
 from bot.settings import load_settings
 from storage.database import Database
-from tests.e2e.slack_harness import SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.background import BackgroundLoop
+from tests.e2e.slack_harness import SIGNING_SECRET, SlackDriver
 from tests.fakes.slack_api import FakeSlackApi
 
 
 @pytest.fixture
-def oauth_slack(db: Database) -> Iterator[SlackDriver]:
-    fake = FakeSlackApi()
+def oauth_slack(db: Database, background: BackgroundLoop) -> SlackDriver:
+    fake = FakeSlackApi().serve(background)
     fake.add_user("U1", name="Alex Morgan", email="alex@council.example")
-    loop = BackgroundLoop()
-    try:
-        fake.base_url = f"http://127.0.0.1:{loop.serve(fake.app())}"
-        settings = load_settings(
-            {
-                "SLACK_CLIENT_ID": "1111.2222",
-                "SLACK_CLIENT_SECRET": "client-secret",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
-            }
-        )
-        port = loop.serve(build_app(settings, db))
-        yield SlackDriver(f"http://127.0.0.1:{port}", fake)
-    finally:
-        loop.close()
+    settings = load_settings(
+        {
+            "SLACK_CLIENT_ID": "1111.2222",
+            "SLACK_CLIENT_SECRET": "client-secret",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "JOINEDUP_SLACK_API_URL": f"{fake.base_url}/api/",
+        }
+    )
+    return SlackDriver(background.serve(build_app(settings, db)).url, fake)
 
 
 def get(url: str, *, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:

@@ -8,7 +8,7 @@ import urllib.parse
 
 from storage.models import Commitment, Decision, InboundEvent
 from tests.e2e.slack_harness import fixture, sign
-from tests.e2e.test_slack_commands import create_team, settle
+from tests.e2e.test_slack_commands import create_team
 from tests.support import Desk
 
 
@@ -29,7 +29,7 @@ def test_a_forged_signature_gets_401_and_writes_nothing(slack, db):
     )
 
     assert status == 401
-    settle()
+    slack.settle()
     assert count(db, Decision) == 0
     assert slack.fake.calls_to("chat.postMessage") == []
 
@@ -63,7 +63,7 @@ def test_a_stale_timestamp_gets_401_even_when_correctly_signed(slack, db):
     )
 
     assert status == 401
-    settle()
+    slack.settle()
     assert count(db, Decision) == 0
 
 
@@ -78,7 +78,7 @@ def test_a_retry_storm_of_one_reaction_event_logs_one_decision_and_one_message(s
 
     assert [status for status, _ in answers] == [200] * 5
     slack.fake.wait_for("chat.postMessage")
-    settle()
+    slack.settle()
     assert count(db, Decision) == 1
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
     (decision,) = Desk(db, dt.datetime.now(dt.UTC), team=None).rows(Decision)
@@ -98,7 +98,7 @@ def test_a_second_person_adding_the_same_reaction_does_not_log_it_again(slack, d
     slack.event(event, event_id="Ev0REACTION1")
     slack.fake.wait_for("chat.postMessage")
     slack.event(dict(event, user="U1"), event_id="Ev0REACTION2")
-    settle()
+    slack.settle()
 
     assert count(db, Commitment) == 1
     (c,) = Desk(db, dt.datetime.now(dt.UTC), team=None).rows(Commitment)
@@ -111,7 +111,7 @@ def test_a_reaction_the_team_has_not_chosen_logs_nothing(slack, db):
     slack.fake.add_message("C1", "1763460000.000100", text="We agreed it", user="U1")
 
     slack.event(dict(fixture("reaction_added"), reaction="tada"), event_id="Ev0TADA")
-    settle()
+    slack.settle()
 
     assert count(db, Decision) == 0
 
@@ -124,7 +124,7 @@ def test_a_message_that_reads_like_a_decision_gets_one_suggestion_whatever_the_r
         slack.event(message, event_id="Ev0MESSAGE1", retry_num=n or None)
 
     (suggestion,) = slack.fake.wait_for("chat.postEphemeral")
-    settle()
+    slack.settle()
     assert len(slack.fake.calls_to("chat.postEphemeral")) == 1
     assert suggestion.params["user"] == "U1"
     labels = [
@@ -143,27 +143,30 @@ def test_no_suggestions_when_the_team_turned_them_off(slack, db):
     slack.ask("/joinedup", "team set suggestions off")
 
     slack.event(fixture("message"), event_id="Ev0MESSAGE1")
-    settle()
+    slack.settle()
 
     assert slack.fake.calls_to("chat.postEphemeral") == []
 
 
-def test_a_rate_limited_reply_is_retried_after_retry_after_and_posted_once(slack, db):
+def test_a_rate_limited_reply_is_retried_after_retry_after_and_posted_once(slack, db, server_time):
     create_team(slack)
-    slack.fake.fail_next("chat.postMessage", status=429, retry_after=1)
-    started = time.monotonic()
+    slack.fake.fail_next("chat.postMessage", status=429, retry_after=30)
     mention = dict(fixture("app_mention"), text="<@UBOT> decision Pool the data budget")
 
     status, _ = slack.event(mention, event_id="Ev0MENTION429")
 
     assert status == 200
     assert count(db, Decision) == 1  # committed before the 200; the reply follows
-    slack.fake.wait_for("chat.postMessage", timeout=15)
-    waited = time.monotonic() - started
-    settle()
+    slack.settle()
+    server_time.later(20)  # past the reply's back-off (5 s), not Retry-After's 30 s
+    slack.settle()
+    attempts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [429]
+    server_time.later(10)
+    slack.fake.wait_for("chat.postMessage")
+    slack.settle()
     attempts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
     assert [c.status for c in attempts] == [429, 200]
-    assert waited >= 1.0
 
 
 def test_the_same_slash_command_delivered_twice_logs_once_and_answers_once(slack, db):

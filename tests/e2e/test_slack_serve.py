@@ -7,33 +7,27 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 import yaml
 
-from tests.e2e.server_process import ROOT, free_port, serve
-from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, BackgroundLoop, SlackDriver
+from tests.background import ROOT, BackgroundLoop, free_port, serve_process
+from tests.e2e.slack_harness import BOT_TOKEN, SIGNING_SECRET, SlackDriver
 from tests.fakes.slack_api import FakeSlackApi
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi()
+def fake(background: BackgroundLoop) -> FakeSlackApi:
+    api = FakeSlackApi().serve(background)
     api.add_user("U1", name="Alex Morgan", email="alex@council.example")
     api.add_user("U2", name="Sam Jones", email="sam.jones@health.example")
-    loop = BackgroundLoop()
-    api.base_url = f"http://127.0.0.1:{loop.serve(api.app())}"
-    try:
-        yield api
-    finally:
-        loop.close()
+    return api
 
 
 def test_serve_answers_signed_slash_commands_against_the_fake_web_api(tmp_path, fake):
     port = free_port()
     log = tmp_path / "serve.log"
-    process = serve(
+    process = serve_process(
         {
             "JOINEDUP_DATABASE_URL": f"sqlite:///{tmp_path / 'joinedup.db'}",
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -59,7 +53,7 @@ def test_serve_answers_signed_slash_commands_against_the_fake_web_api(tmp_path, 
 def test_serve_starts_without_slack_settings_and_says_why(tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
-    process = serve({"JOINEDUP_DATABASE_URL": f"sqlite:///{tmp_path / 'j.db'}"}, port, log)
+    process = serve_process({"JOINEDUP_DATABASE_URL": f"sqlite:///{tmp_path / 'j.db'}"}, port, log)
     try:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", method="POST")
         with pytest.raises(urllib.error.HTTPError) as missing:

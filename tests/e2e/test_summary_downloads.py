@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
-from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
-from aiohttp import web
 from openpyxl import load_workbook
 
 from bot.downloads import summary_link
@@ -18,23 +15,16 @@ from bot.server import build_app
 from bot.settings import Settings
 from commands.weekly import IsoWeek
 from storage.database import Database
+from tests.background import BackgroundLoop, Server
 from tests.support import Desk
 
 SETTINGS = Settings(secret_key="download-secret")
 
 
-async def with_server(
-    db: Database, settings: Settings, use: Callable[[str], Awaitable[None]]
-) -> None:
-    runner = web.AppRunner(build_app(settings, db))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        await use(f"http://127.0.0.1:{port}")
-    finally:
-        await runner.cleanup()
+@pytest.fixture
+def bot(db: Database, background: BackgroundLoop) -> Server:
+    """The bot's own server, signing with ``SETTINGS``' key."""
+    return background.serve(build_app(SETTINGS, db))
 
 
 async def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -54,7 +44,9 @@ def desk(db: Database) -> Desk:
     return desk
 
 
-def test_a_signed_link_downloads_the_workbook(desk: Desk, db: Database) -> None:
+def test_a_signed_link_downloads_the_workbook(
+    desk: Desk, bot: Server, background: BackgroundLoop
+) -> None:
     async def use(base: str) -> None:
         url = summary_link(
             SETTINGS, team_id=1, week=this_week(), now=dt.datetime.now(dt.UTC), base_url=base
@@ -72,7 +64,7 @@ def test_a_signed_link_downloads_the_workbook(desk: Desk, db: Database) -> None:
         summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(max_col=2, values_only=True)}
         assert summary["Team"] == "Rough Sleeping" and summary["Decisions made"] == 1
 
-    asyncio.run(with_server(db, SETTINGS, use))
+    background.run(use(bot.url))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +82,9 @@ def test_a_signed_link_downloads_the_workbook(desk: Desk, db: Database) -> None:
         {"week": "2026-W0١"},
     ],
 )
-def test_a_tampered_link_is_refused(desk: Desk, db: Database, tamper: dict[str, str]) -> None:
+def test_a_tampered_link_is_refused(
+    desk: Desk, bot: Server, background: BackgroundLoop, tamper: dict[str, str]
+) -> None:
     async def use(base: str) -> None:
         url = summary_link(
             SETTINGS, team_id=1, week=this_week(), now=dt.datetime.now(dt.UTC), base_url=base
@@ -100,11 +94,11 @@ def test_a_tampered_link_is_refused(desk: Desk, db: Database, tamper: dict[str, 
         status, _, body = await fetch(f"{base}{parts.path}?{urlencode(query)}")
         assert status == 403 and (b"not valid" in body or b"incomplete" in body)
 
-    asyncio.run(with_server(db, SETTINGS, use))
+    background.run(use(bot.url))
 
 
 def test_an_expired_link_is_refused_and_another_servers_key_does_not_sign(
-    desk: Desk, db: Database
+    desk: Desk, bot: Server, background: BackgroundLoop
 ) -> None:
     async def use(base: str) -> None:
         long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=8)
@@ -121,7 +115,7 @@ def test_an_expired_link_is_refused_and_another_servers_key_does_not_sign(
         assert (await fetch(foreign))[0] == 403
         assert (await fetch(f"{base}/downloads/summary"))[0] == 403
 
-    asyncio.run(with_server(db, SETTINGS, use))
+    background.run(use(bot.url))
 
 
 def test_without_a_public_url_no_link_can_be_made() -> None:

@@ -19,6 +19,7 @@ from storage.models import (
     Person,
     PlatformIdentity,
 )
+from tests.background import Server
 from tests.e2e.teams_support import (
     ALEX,
     CHANNEL,
@@ -30,7 +31,6 @@ from tests.e2e.teams_support import (
     personal_message,
     post,
 )
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 
 
@@ -41,7 +41,7 @@ def _rows(db: Database, model, *where):
         return found
 
 
-def _create_team(server: BackgroundServer, connector: FakeBotConnector) -> None:
+def _create_team(server: Server, connector: FakeBotConnector) -> None:
     status, _ = post(
         server.url, channel_message("team create Rough Sleeping", service_url=connector.url)
     )
@@ -50,7 +50,7 @@ def _create_team(server: BackgroundServer, connector: FakeBotConnector) -> None:
 
 
 def test_a_channel_message_with_mentions_logs_one_commitment_and_replies_with_one_card(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     connector.add_member(
         "29:1sam", name="Sam Jones", aad_object_id="aad-sam", email="sam.jones@health.example"
@@ -94,7 +94,7 @@ def test_a_channel_message_with_mentions_logs_one_commitment_and_replies_with_on
 
 
 def test_a_redelivered_message_is_acted_on_once(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _create_team(server, connector)
     message = channel_message("decision Pool the data budget", service_url=connector.url)
@@ -107,7 +107,7 @@ def test_a_redelivered_message_is_acted_on_once(
 
 
 def test_the_done_button_updates_the_card_in_place_and_respects_permissions(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _create_team(server, connector)
     post(server.url, fixture("channel_message_commit", service_url=connector.url))
@@ -129,7 +129,7 @@ def test_the_done_button_updates_the_card_in_place_and_respects_permissions(
 
 
 def test_reassign_from_the_people_picker_gives_the_commitment_to_the_picked_person(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     connector.add_member("29:1pat", name="Pat Police", aad_object_id="aad-pat")
     _create_team(server, connector)
@@ -149,7 +149,7 @@ def test_reassign_from_the_people_picker_gives_the_commitment_to_the_picked_pers
 
 
 def test_the_message_action_prefills_a_form_and_its_submission_logs_and_replies_in_thread(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     connector.add_member("aad-sam", name="Sam", aad_object_id="aad-sam")
     connector.members["aad-sam"]["id"] = "29:1sam"
@@ -186,7 +186,7 @@ def test_the_message_action_prefills_a_form_and_its_submission_logs_and_replies_
 
 
 def test_an_empty_message_action_submission_is_refused_and_writes_nothing(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _create_team(server, connector)
     activity = fixture("submit_action_log_commitment", service_url=connector.url)
@@ -200,7 +200,7 @@ def test_an_empty_message_action_submission_is_refused_and_writes_nothing(
 
 
 def test_install_and_personal_chats_store_conversation_references(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     status, _ = post(server.url, fixture("conversation_update_install", service_url=connector.url))
     assert status == 201
@@ -223,7 +223,7 @@ def test_install_and_personal_chats_store_conversation_references(
 
 
 def test_me_is_then_me_confirm_makes_a_teams_account_and_a_slack_account_one_person(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     import re
 
@@ -277,7 +277,7 @@ def test_me_is_then_me_confirm_makes_a_teams_account_and_a_slack_account_one_per
 
 
 def test_a_teams_change_writes_an_outbox_row_for_the_teams_linked_slack_channel(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     from commands.dispatch import dispatch
     from commands.invocation import ChannelRef, Invocation
@@ -329,7 +329,7 @@ def test_with_an_app_id_a_request_without_a_valid_token_gets_401_and_writes_noth
 
 
 def test_the_snooze_button_snoozes_for_a_week_and_returns_the_updated_card(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _create_team(server, connector)
     post(server.url, fixture("channel_message_commit", service_url=connector.url))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from storage.database import Database
 from storage.models import Commitment
+from tests.background import Server
 from tests.e2e.teams_support import (
     SAM,
     card_action,
@@ -12,14 +13,11 @@ from tests.e2e.teams_support import (
     personal_message,
     post,
 )
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.payload_limits import card_button_command, card_refs, check_card
 
 
-def _team_with_sams_commitments(
-    server: BackgroundServer, connector: FakeBotConnector, n: int
-) -> None:
+def _team_with_sams_commitments(server: Server, connector: FakeBotConnector, n: int) -> None:
     post(server.url, channel_message("team create Rough Sleeping", service_url=connector.url))
     for i in range(n):
         post(
@@ -34,7 +32,7 @@ def _team_with_sams_commitments(
 
 
 def test_list_mine_in_a_personal_chat_lists_the_persons_commitments(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _team_with_sams_commitments(server, connector, 3)
 
@@ -48,7 +46,7 @@ def test_list_mine_in_a_personal_chat_lists_the_persons_commitments(
 
 
 def test_done_in_a_personal_chat_closes_the_commitment(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _team_with_sams_commitments(server, connector, 1)
 
@@ -61,7 +59,7 @@ def test_done_in_a_personal_chat_closes_the_commitment(
 
 
 def test_next_refreshes_the_list_card_with_the_next_page(
-    server: BackgroundServer, connector: FakeBotConnector, db: Database
+    server: Server, connector: FakeBotConnector, db: Database
 ) -> None:
     _team_with_sams_commitments(server, connector, 18)
     post(server.url, personal_message("list mine", service_url=connector.url))
@@ -81,7 +79,7 @@ def test_next_refreshes_the_list_card_with_the_next_page(
 
 
 def test_installing_in_a_personal_chat_welcomes_without_asking_to_link_it(
-    server: BackgroundServer, connector: FakeBotConnector
+    server: Server, connector: FakeBotConnector
 ) -> None:
     added = personal_message("", service_url=connector.url)
     added.update(type="conversationUpdate", membersAdded=[dict(added["recipient"])])

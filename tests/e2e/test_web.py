@@ -18,41 +18,31 @@ from integrations.web.api import API_KEY
 from integrations.web.app import WEB_KEY
 from storage.database import Database
 from storage.models import TeamMember, TeamViewer
-from tests.fakes.background import BackgroundServer
+from tests.background import BackgroundLoop, Server
+from tests.clocks import ManualClock
 from tests.support import run_joinedup
 from tests.web_support import LEAD, MEMBER, Browser, seed_team, sign_in_url
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture
+def clock(now: dt.datetime) -> ManualClock:
+    return ManualClock(now)
 
 
 @pytest.fixture
-def clock(now: dt.datetime) -> Clock:
-    return Clock(now)
+def start(db: Database, clock: ManualClock) -> Iterator[Callable[..., Server]]:
+    with BackgroundLoop() as loop:
 
+        def make(public_url: str | None = None) -> Server:
+            app = build_app(
+                Settings(database_url=db.url, public_url=public_url, outbox_tick_seconds=3600.0),
+                db,
+            )
+            app[WEB_KEY].clock = clock
+            app[API_KEY].clock = clock
+            return loop.serve(app)
 
-@pytest.fixture
-def start(db: Database, clock: Clock) -> Iterator[Callable[..., BackgroundServer]]:
-    started: list[BackgroundServer] = []
-
-    def make(public_url: str | None = None) -> BackgroundServer:
-        app = build_app(
-            Settings(database_url=db.url, public_url=public_url, outbox_tick_seconds=3600.0), db
-        )
-        app[WEB_KEY].clock = clock
-        app[API_KEY].clock = clock
-        server = BackgroundServer(app).__enter__()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.__exit__(None, None, None)
+        yield make
 
 
 def test_a_dashboard_link_signs_in_once_and_lands_on_the_overview(db, now, start):
@@ -252,7 +242,7 @@ def test_the_overview_shows_this_weeks_figures_and_twelve_weeks_of_completions(d
     assert "Weekly case review on Mondays" in page  # a decision of the last 30 days
 
 
-def test_the_console_prints_a_sign_in_link_on_loopback_without_a_public_url(db, now, start):
+def test_the_console_prints_a_sign_in_link_on_loopback_without_a_public_url(db, now, start, clock):
     server = start()
     chat = run_joinedup(
         "chat", "--team", "Rough Sleeping", "--as", LEAD, stdin="dashboard\n", db_url=db.url
@@ -261,7 +251,7 @@ def test_the_console_prints_a_sign_in_link_on_loopback_without_a_public_url(db, 
     [link] = [w for w in chat.stdout.split() if "/web/sign-in/" in w]
     assert link.startswith("http://127.0.0.1:3978/web/sign-in/")
     # The same link, on the server's own port, signs in (the clock: the link's real time).
-    server.app[WEB_KEY].clock = lambda: dt.datetime.now(dt.UTC)
+    clock.now = dt.datetime.now(dt.UTC)
     browser = Browser(server.url)
     landed = browser.sign_in(server.url + link.removeprefix("http://127.0.0.1:3978"))
     assert landed.status_code == 200 and "Rough Sleeping" in landed.text

@@ -15,17 +15,17 @@ from integrations.web.app import WEB_KEY
 from storage import access
 from storage.database import Database
 from storage.models import ApiToken
-from tests.fakes.background import BackgroundServer
+from tests.background import Server, serving
 from tests.support import run_joinedup
 from tests.web_support import seed_team
 
 
 @pytest.fixture
-def api(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
+def api(db: Database, now: dt.datetime) -> Iterator[Server]:
     app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
     app[API_KEY].clock = lambda: now
-    with BackgroundServer(app) as server:
+    with serving(app) as server:
         yield server
 
 
@@ -36,7 +36,7 @@ def token_for(db: Database, team_id: int, label: str, now: dt.datetime) -> str:
     return secret
 
 
-def get(server: BackgroundServer, path: str, token: str | None, **params: str):
+def get(server: Server, path: str, token: str | None, **params: str):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return requests.get(server.url + path, headers=headers, params=params, timeout=10)
 

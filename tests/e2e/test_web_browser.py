@@ -18,7 +18,7 @@ from bot.server import build_app
 from bot.settings import Settings
 from integrations.web.app import WEB_KEY
 from storage.database import Database
-from tests.fakes.background import BackgroundServer
+from tests.background import Server, serving
 from tests.web_support import LEAD, seed_team, sign_in_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,10 +54,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
+def server(db: Database, now: dt.datetime) -> Iterator[Server]:
     app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
-    with BackgroundServer(app) as running:
+    with serving(app) as running:
         yield running
 
 

@@ -20,15 +20,15 @@ from bot.settings import Settings
 from integrations.web.api import API_KEY
 from storage import access
 from storage.database import Database
+from tests.background import Server, serving
 from tests.conftest import WEDNESDAY
-from tests.fakes.background import BackgroundServer
 from tests.web_support import seed_team
 
 STATE: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="module")
-def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundServer]:
+def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     path = tmp_path_factory.mktemp("openapi") / "joinedup.db"
     db = Database(f"sqlite:///{path}")
     seed_team(db, WEDNESDAY)
@@ -40,13 +40,13 @@ def running_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background
     app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[API_KEY].clock = lambda: WEDNESDAY + dt.timedelta(days=1)
     try:
-        with BackgroundServer(app) as server:
+        with serving(app) as server:
             yield server
     finally:
         db.dispose()
 
 
-def test_every_api_response_matches_the_openapi_document(running_api: BackgroundServer):
+def test_every_api_response_matches_the_openapi_document(running_api: Server):
     """Each operation's generated cases (hypothesis) are sent to the running server and their
     responses checked: no 5xx, status codes, content types and bodies as documented. (The
     schemathesis pytest plugin does not load under this pytest, so the loop is written out.)"""
@@ -68,7 +68,7 @@ def test_every_api_response_matches_the_openapi_document(running_api: Background
         check()
 
 
-def test_the_openapi_document_is_3_1_and_names_every_route(running_api: BackgroundServer):
+def test_the_openapi_document_is_3_1_and_names_every_route(running_api: Server):
     import requests
 
     doc = requests.get(f"{running_api.url}/api/v1/openapi.json", timeout=10).json()

@@ -15,7 +15,7 @@ from integrations.web.api import API_KEY
 from integrations.web.app import WEB_KEY
 from storage import access
 from storage.database import Database
-from tests.fakes.background import BackgroundServer
+from tests.background import Server, serving
 from tests.support import Desk
 from tests.web_support import LEAD, Browser, bulk_team, sign_in_url
 
@@ -39,11 +39,11 @@ class StatementCounter:
 
 
 @pytest.fixture
-def server(db: Database, now: dt.datetime) -> Iterator[BackgroundServer]:
+def server(db: Database, now: dt.datetime) -> Iterator[Server]:
     app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
     app[WEB_KEY].clock = lambda: now
     app[API_KEY].clock = lambda: now
-    with BackgroundServer(app) as running:
+    with serving(app) as running:
         yield running
 
 

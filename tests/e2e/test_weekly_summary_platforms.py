@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from bot.scheduler import Runtime, weekly_summaries_tick
 from commands.reply import SummaryAttachment
 from storage.database import Database
+from tests.background import Server
 from tests.e2e.slack_harness import SlackDriver
 from tests.e2e.teams_support import channel_message, post
-from tests.fakes.background import BackgroundServer
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.reminder_support import RecordingNotifier
 from tests.support import Desk
@@ -49,7 +49,7 @@ def test_slash_summary_uploads_this_weeks_workbook_with_the_logged_figures(
 def test_teams_summary_links_to_a_signed_download_that_refuses_tampering(
     make_server, connector: FakeBotConnector
 ) -> None:
-    server: BackgroundServer = make_server(public_url="https://joinedup.example")
+    server: Server = make_server(public_url="https://joinedup.example")
     post(server.url, channel_message("team create Rough Sleeping", service_url=connector.url))
     post(server.url, channel_message("decision Pool the data budget", service_url=connector.url))
     post(server.url, channel_message("summary this week", service_url=connector.url))

@@ -8,13 +8,12 @@ from a roster the test fills, and can fail the next N sends with a 5xx.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.background import BackgroundServer
+from tests.background import BackgroundLoop
 
 
 @dataclass
@@ -58,8 +57,9 @@ class FakeBotConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     _fail: list[int] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: BackgroundServer | None = None
+    # Held while a send is recorded; notified after each (``wait_for`` waits on it).
+    _recorded: threading.Condition = field(default_factory=threading.Condition)
+    _url: str | None = None
     _counter: int = 0
 
     def add_member(
@@ -75,16 +75,14 @@ class FakeBotConnector:
 
     def fail_next(self, n: int, status: int = 500) -> None:
         """The next ``n`` activity sends/replies/updates answer ``status`` and record nothing."""
-        with self._lock:
+        with self._recorded:
             self._fail.extend([status] * n)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Sent]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.sent) >= count:
-                return list(self.sent)
-            time.sleep(0.02)
-        return list(self.sent)
+        """What was sent, once ``count`` things were (or after ``timeout``: fewer)."""
+        with self._recorded:
+            self._recorded.wait_for(lambda: len(self.sent) >= count, timeout)
+            return list(self.sent)
 
     def in_conversation(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id.startswith(conversation_id)]
@@ -100,21 +98,18 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
-    def __enter__(self) -> FakeBotConnector:
-        self._server = BackgroundServer(self.app()).__enter__()
+    def serve(self, loop: BackgroundLoop) -> FakeBotConnector:
+        """Serve on ``loop``; activities' ``serviceUrl`` is then ``self.url``."""
+        self._url = loop.serve(self.app()).url + "/"
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.__exit__(*exc)
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return self._server.url + "/"
+        assert self._url is not None, "serve() it first"
+        return self._url
 
     def _failure(self) -> web.Response | None:
-        with self._lock:
+        with self._recorded:
             if self._fail:
                 return web.json_response(
                     {"error": {"code": "ServiceError", "message": "fake outage"}},
@@ -123,7 +118,7 @@ class FakeBotConnector:
         return None
 
     def _record(self, kind: str, request: web.Request, body: dict[str, Any]) -> web.Response:
-        with self._lock:
+        with self._recorded:
             self._counter += 1
             new_id = f"fake-{self._counter}"
             self.sent.append(
@@ -134,6 +129,7 @@ class FakeBotConnector:
                     body=body,
                 )
             )
+            self._recorded.notify_all()
         return web.json_response({"id": new_id})
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -151,9 +147,10 @@ class FakeBotConnector:
     async def _create(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
         body = await request.json()
-        with self._lock:
+        with self._recorded:
             self._counter += 1
             self.sent.append(Sent("create", "", None, body))
+            self._recorded.notify_all()
             return web.json_response({"id": f"a:created-{self._counter}", "activityId": ""})
 
     async def _member(self, request: web.Request) -> web.Response:

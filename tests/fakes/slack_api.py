@@ -1,8 +1,9 @@
 """A fake Slack Web API on loopback: answers like Slack and records every call.
 
-Serve ``FakeSlackApi().app()`` with aiohttp and point the bot's ``JOINEDUP_SLACK_API_URL``
-at ``http://127.0.0.1:<port>/api/``. Each call is recorded as a ``Call`` (method, params
-from the query string, form or JSON body, the bearer token, the status answered).
+Serve it (``FakeSlackApi().serve(loop)``, a ``tests.background.BackgroundLoop``) and point
+the bot's ``JOINEDUP_SLACK_API_URL`` at ``{base_url}/api/``. Each call is recorded as a
+``Call`` (method, params from the query string, form or JSON body, the bearer token, the
+status answered).
 ``fail_next`` injects a 429 with Retry-After or an error for the next call of a method.
 """
 
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.background import BackgroundLoop
 
 
 @dataclass
@@ -48,7 +51,8 @@ class FakeSlackApi:
         self._failures: dict[str, list[_Failure]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        # Held while a call is recorded; notified after each (``wait_for`` waits on it).
+        self._recorded = threading.Condition(threading.RLock())
         self.base_url = ""  # set by whoever serves the app
         # An outage: every API call answers this HTTP status (500, 503) until set to None.
         self.down: int | None = None
@@ -89,23 +93,25 @@ class FakeSlackApi:
     # --- reading what the bot did ---------------------------------------------------------
 
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
-        with self._lock:
+        with self._recorded:
             return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
 
     def wait_for(self, method: str, count: int = 1, *, timeout: float = 10.0) -> list[Call]:
         """Wait until ``count`` successful calls of ``method`` were made; return them."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.calls_to(method)
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        raise AssertionError(
-            f"expected {count} {method} call(s), got {len(self.calls_to(method))}: "
-            f"{[c.method for c in self.calls]}"
-        )
+        with self._recorded:
+            if self._recorded.wait_for(lambda: len(self.calls_to(method)) >= count, timeout):
+                return self.calls_to(method)
+            raise AssertionError(
+                f"expected {count} {method} call(s), got {len(self.calls_to(method))}: "
+                f"{[c.method for c in self.calls]}"
+            )
 
     # --- the server -----------------------------------------------------------------------
+
+    def serve(self, loop: BackgroundLoop) -> FakeSlackApi:
+        """Serve on ``loop``; point the bot's ``JOINEDUP_SLACK_API_URL`` at ``base_url/api/``."""
+        self.base_url = loop.serve(self.app()).url
+        return self
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -116,8 +122,10 @@ class FakeSlackApi:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         """A slash command's or interaction's response_url (recorded as "response_url")."""
-        with self._lock:
-            self.calls.append(Call(method="response_url", params=await request.json(), token=None))
+        call = Call(method="response_url", params=await request.json(), token=None)
+        with self._recorded:
+            self.calls.append(call)
+            self._recorded.notify_all()
         return web.Response(text="ok")
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -143,14 +151,19 @@ class FakeSlackApi:
             self.on_call(method)
         if self.delay:
             await asyncio.sleep(self.delay)
-        with self._lock:
-            self.calls.append(call)
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        with self._recorded:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
             if failure is None and self.down is not None:
                 failure = _Failure(self.down, "service_unavailable", None)
+            if failure is not None:
+                call.status, call.ok = failure.status, False
+            elif (not token and method != "oauth.v2.access") or answer is None:
+                call.ok = False
+            self.calls.append(call)
+            self._recorded.notify_all()
         if failure is not None:
-            call.status, call.ok = failure.status, False
             headers = (
                 {"Retry-After": str(failure.retry_after or 1)} if failure.status == 429 else {}
             )
@@ -158,11 +171,8 @@ class FakeSlackApi:
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
             )
         if not token and method != "oauth.v2.access":
-            call.ok = False
             return web.json_response({"ok": False, "error": "not_authed"})
-        answer = getattr(self, "_" + method.replace(".", "_"), None)
         if answer is None:
-            call.ok = False
             return web.json_response({"ok": False, "error": "unknown_method"})
         body = answer(params)
         call.ok = bool(body.get("ok"))
