@@ -25,13 +25,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,6 +45,7 @@ from commands import views  # noqa: E402
 from storage import access  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Team, TeamMember  # noqa: E402
+from tests.background import free_port, serve_process  # noqa: E402
 
 CLIENTS = 20
 
@@ -79,42 +77,6 @@ def concurrently(work: Callable[[int], None], *, clients: int, each: int) -> lis
     for t in threads:
         t.join()
     return latencies
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "MICROSOFT_", "JOINEDUP_"))
-    }
-    env |= {
-        "JOINEDUP_DATABASE_URL": url,
-        "JOINEDUP_SCHEDULER": "off",
-        "JOINEDUP_OUTBOX_TICK": "3600",
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
 
 
 def credentials(db: Database, team_id: int, clients: int) -> tuple[list[str], str]:
@@ -203,7 +165,15 @@ def main() -> None:
 
         cookies, token = credentials(db, team_id, CLIENTS)
         port = free_port()
-        server = start_server(url, port)
+        server = serve_process(
+            {
+                "JOINEDUP_DATABASE_URL": url,
+                "JOINEDUP_SCHEDULER": "off",
+                "JOINEDUP_OUTBOX_TICK": "3600",
+            },
+            port,
+            Path(tmp) / "serve.log",
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             sessions = [requests.Session() for _ in range(CLIENTS)]
