@@ -68,16 +68,29 @@ def parse(text: str) -> a.Command:
         return a.OpenDashboard()
     if verb in ("help", "?"):
         return a.Help(topic=" ".join(words).lower() or None)
-    raise CommandError(_unknown_verb(verb), usage=usage_line("help"))
+    raise _unknown_verb(verb)
 
 
-def _unknown_verb(verb: str) -> str:
-    """'I don't know "comit". Did you mean `commit`?' (the nearest command word, if any)."""
+def _unknown_verb(verb: str) -> CommandError:
+    """'I don't know "comit". Did you mean `commit`?' (the nearest command word, if any);
+    for the second word of a two-word command typed on its own ("supersede D-1 ..."), the
+    command it belongs to, with its usage."""
+    whole = sorted(u.verb for u in USAGES if u.verb.split()[1:2] == [verb])
+    if whole:
+        return CommandError(
+            f'I don\'t know "{verb}" on its own. Did you mean `{whole[0]}`?',
+            usage=usage_line(whole[0]),
+        )
     words = {u.verb.split()[0] for u in USAGES} | {alias for u in USAGES for alias in u.aliases}
     nearest = difflib.get_close_matches(verb, sorted(words), n=1, cutoff=0.75)
     if nearest:
-        return f'I don\'t know "{verb}". Did you mean `{nearest[0]}`?'
-    return f'I don\'t know the command "{verb}". Say `help` to see them all.'
+        return CommandError(
+            f'I don\'t know "{verb}". Did you mean `{nearest[0]}`?', usage=usage_line("help")
+        )
+    return CommandError(
+        f'I don\'t know the command "{verb}". Say `help` to see them all.',
+        usage=usage_line("help"),
+    )
 
 
 def _for_measure(verb: str, rest: str) -> a.LogForMeasure | None:

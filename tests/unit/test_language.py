@@ -141,6 +141,22 @@ def test_an_unknown_command_word_names_the_nearest_command(typed: str, nearest: 
 
 
 @pytest.mark.parametrize(
+    ("typed", "whole"),
+    [
+        ("supersede D-1 Share two registers", "decision supersede"),
+        ("confirm K7QP2MXA", "me confirm"),
+        ("is sam.jones@health.example", "me is"),
+    ],
+)
+def test_the_second_word_of_a_command_typed_alone_names_the_command(typed: str, whole: str) -> None:
+    with pytest.raises(CommandError) as err:
+        parse(typed)
+    verb = typed.split()[0]
+    assert err.value.message == f'I don\'t know "{verb}" on its own. Did you mean `{whole}`?'
+    assert err.value.usage == usage_line(whole)
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("risk rate R-2 impact high", a.RateRisk(2, impact="high")),
