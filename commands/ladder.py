@@ -135,20 +135,23 @@ def heights(session: Session, team_ids: Sequence[int], items: Iterable[str]) -> 
     statement for the due teams, whatever the number of items."""
     wanted = set(items)
     found: dict[str, Height] = {}
-    for step in session.scalars(
-        select(LadderStep)
+    # Plain rows, not LadderStep objects: a sweep reads tens of thousands of steps.
+    for item, round_, rung, local_day, to in session.execute(
+        select(
+            LadderStep.item, LadderStep.round, LadderStep.rung, LadderStep.local_day, LadderStep.to
+        )
         .where(LadderStep.team_id.in_(list(team_ids)))
         .order_by(LadderStep.item, LadderStep.round, LadderStep.rung)
     ):
-        if step.item not in wanted:
+        if item not in wanted:
             continue
-        h = found.setdefault(step.item, Height())
-        if step.round > h.round:
-            found[step.item] = h = Height(round=step.round)
-        if step.rung == 0:
-            h.reset_on, h.reset_why = step.local_day, step.to
-        elif step.rung > h.rung:
-            h.rung, h.to, h.on = step.rung, step.to, step.local_day
+        h = found.setdefault(item, Height())
+        if round_ > h.round:
+            found[item] = h = Height(round=round_)
+        if rung == 0:
+            h.reset_on, h.reset_why = local_day, to
+        elif rung > h.rung:
+            h.rung, h.to, h.on = rung, to, local_day
     return found
 
 
@@ -334,11 +337,14 @@ def plan_ladder(
             start = max(start, h.reset_on)
         threshold = int(getattr(td.team, THRESHOLD[climber.kind]))
         elapsed = working_days_overdue(start, td.today, td.team.holidays)
+        earned = rungs_due(elapsed, threshold)
+        if not h.rung and not earned:
+            continue  # not on its ladder yet, nor due to be: no need to resolve who is on it
         rungs = directory.resolve(session, td, climber)
         if h.rung:
             marks[climber.item] = f"{day(h.on)}, to {h.to} (step {h.rung} of {len(rungs)})"
         nxt = h.rung + 1
-        if nxt <= rungs_due(elapsed, threshold) and nxt <= len(rungs):
+        if nxt <= earned and nxt <= len(rungs):
             rung = rungs[nxt - 1]
             planned = _messages(
                 climber, td, h.round, nxt, len(rungs), rung, elapsed, links_by_team, items

@@ -267,6 +267,7 @@ class _Items:
 
     def __init__(self) -> None:
         self._plain: dict[tuple[int, dt.date], Item] = {}
+        self._with_buttons: dict[tuple[int, dt.date], Item] = {}
 
     def plain(self, c: Commitment, today: dt.date) -> Item:
         key = (c.id, today)
@@ -276,8 +277,14 @@ class _Items:
         return item
 
     def with_buttons(self, c: Commitment, today: dt.date) -> Item:
-        p = self.plain(c, today)
-        return Item(p.title, p.ref, p.fields, commitment_buttons(c), p.highlight, p.link)
+        key = (c.id, today)
+        item = self._with_buttons.get(key)
+        if item is None:
+            p = self.plain(c, today)
+            item = self._with_buttons[key] = Item(
+                p.title, p.ref, p.fields, commitment_buttons(c), p.highlight, p.link
+            )
+        return item
 
 
 def _snoozed(c: Commitment, today: dt.date) -> bool:
