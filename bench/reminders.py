@@ -18,7 +18,7 @@ Each team also has ``--measures`` joint measures (default 3: monthly, weekly,
 quarterly, a year of values, last month's missing), so each nudge asks for the
 values due; ``--measures 0`` gives the plan without them, for comparison.
 
-    python bench/reminders.py [--teams 1000] [--small 100] [--measures 3]
+    python bench/reminders.py [--teams 1000] [--small 100] [--measures 3] [--only sqlite]
 """
 
 from __future__ import annotations
@@ -397,14 +397,17 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--measures", type=int, default=MEASURES)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend only")
     args = parser.parse_args()
     globals()["MEASURES"] = args.measures
-    backends: list[tuple[str, Any]] = [("sqlite", on_sqlite)]
-    url = pg_url()
+    backends: list[tuple[str, Any]] = []
+    if args.only != "postgresql":
+        backends.append(("sqlite", on_sqlite))
+    url = pg_url() if args.only != "sqlite" else None
     if url:
         backends.append(("postgresql", lambda n: on_postgresql(url, n)))
-    else:
-        print("PostgreSQL: not reachable (set JOINEDUP_BENCH_DATABASE_URL); SQLite only")
+    elif args.only != "sqlite":
+        print("PostgreSQL: not reachable (set JOINEDUP_BENCH_DATABASE_URL)")
     for name, run in backends:
         big, small = run(args.teams), run(args.small)
         report(name, small)

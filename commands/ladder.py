@@ -46,25 +46,26 @@ from commands.reminder_plan import (
     ESCALATION,
     NUDGE,
     Outgoing,
+    SweptCommitment,
     TeamDue,
     _Items,
     _platforms,
     channel_target,
 )
 from commands.reply import Field, Item, Reply, Section
-from commands.rules import is_overdue, matching_area, risk_rating
+from commands.rules import matching_area, risk_rating, row_is_overdue
 from commands.workdays import end_of_local_day, working_days_overdue
 from storage.models import (
     Area,
     AreaRole,
     AuditEvent,
     ChannelLink,
-    Commitment,
     LadderStep,
     Person,
     Proposal,
     ProposalDecider,
     Risk,
+    Team,
     TeamMember,
 )
 
@@ -106,7 +107,7 @@ class Climber:
     text: str
     ref: str
     owner: Person | None
-    commitment: Commitment | None = None
+    commitment: SweptCommitment | None = None
 
 
 @dataclass(frozen=True)
@@ -135,20 +136,23 @@ def heights(session: Session, team_ids: Sequence[int], items: Iterable[str]) -> 
     statement for the due teams, whatever the number of items."""
     wanted = set(items)
     found: dict[str, Height] = {}
-    for step in session.scalars(
-        select(LadderStep)
+    # Plain rows, not LadderStep objects: a sweep reads tens of thousands of steps.
+    for item, round_, rung, local_day, to in session.execute(
+        select(
+            LadderStep.item, LadderStep.round, LadderStep.rung, LadderStep.local_day, LadderStep.to
+        )
         .where(LadderStep.team_id.in_(list(team_ids)))
         .order_by(LadderStep.item, LadderStep.round, LadderStep.rung)
     ):
-        if step.item not in wanted:
+        if item not in wanted:
             continue
-        h = found.setdefault(step.item, Height())
-        if step.round > h.round:
-            found[step.item] = h = Height(round=step.round)
-        if step.rung == 0:
-            h.reset_on, h.reset_why = step.local_day, step.to
-        elif step.rung > h.rung:
-            h.rung, h.to, h.on = step.rung, step.to, step.local_day
+        h = found.setdefault(item, Height())
+        if round_ > h.round:
+            found[item] = h = Height(round=round_)
+        if rung == 0:
+            h.reset_on, h.reset_why = local_day, to
+        elif rung > h.rung:
+            h.rung, h.to, h.on = rung, to, local_day
     return found
 
 
@@ -158,7 +162,7 @@ def _local(at: dt.datetime, timezone: str) -> dt.date:
 
 def climbers(
     session: Session,
-    commitments_by_team: Mapping[int, Sequence[Commitment]],
+    commitments_by_team: Mapping[int, Sequence[SweptCommitment]],
     due: Mapping[int, TeamDue],
 ) -> list[Climber]:
     """Everything in the due teams that is past where its clock starts: overdue and blocked
@@ -174,7 +178,7 @@ def climbers(
                 out.append(
                     Climber(f"commitment:{c.id}", "blocked", team_id, since, c.text, r, c.owner, c)
                 )
-            elif is_overdue(c, td.today) and c.due_date is not None:
+            elif row_is_overdue(c.status, c.due_date, td.today) and c.due_date is not None:
                 out.append(
                     Climber(
                         f"commitment:{c.id}", "overdue", team_id, c.due_date, c.text, r, c.owner, c
@@ -250,19 +254,35 @@ class _Directory:
         ).unique():
             self.areas[area.team_id][area.id] = area
             self.accountable.setdefault(area.id, person)
+        # A ladder depends only on the team and the item's area: resolved once for each.
+        self._resolved: dict[tuple[int, int | None], list[Rung]] = {}
 
     def resolve(self, session: Session, td: TeamDue, climber: Climber) -> list[Rung]:
         team = td.team
+        steps = steps_of(team.ladder)
+        area = (
+            matching_area(self.areas[team.id].values(), climber.text)
+            if "accountable" in steps
+            else None
+        )
+        key = (team.id, area.id if area is not None else None)
+        rungs = self._resolved.get(key)
+        if rungs is None:
+            rungs = self._resolved[key] = self._rungs(session, team, steps, area)
+        return rungs
+
+    def _rungs(
+        self, session: Session, team: Team, steps: Sequence[str], area: Area | None
+    ) -> list[Rung]:
         rungs: list[Rung] = []
         seen: set[int] = set()
-        for step in steps_of(team.ladder):
+        for step in steps:
             if step == "channel":
                 rungs.append(Rung("channel", None, f"Nobody has moved it in {team.name}."))
                 continue
             person: Person | None = None
             why = ""
             if step == "accountable":
-                area = matching_area(self.areas[team.id].values(), climber.text)
                 if area is not None:
                     person, why = self.accountable[area.id], f"You are accountable for {area.name}."
             elif step == "lead":
@@ -312,7 +332,7 @@ class LadderPlan:
 
 def plan_ladder(
     session: Session,
-    commitments_by_team: Mapping[int, Sequence[Commitment]],
+    commitments_by_team: Mapping[int, Sequence[SweptCommitment]],
     due: Mapping[int, TeamDue],
     links_by_team: Mapping[int, list[ChannelLink]],
     items: _Items,
@@ -334,11 +354,14 @@ def plan_ladder(
             start = max(start, h.reset_on)
         threshold = int(getattr(td.team, THRESHOLD[climber.kind]))
         elapsed = working_days_overdue(start, td.today, td.team.holidays)
+        earned = rungs_due(elapsed, threshold)
+        if not h.rung and not earned:
+            continue  # not on its ladder yet, nor due to be: no need to resolve who is on it
         rungs = directory.resolve(session, td, climber)
         if h.rung:
             marks[climber.item] = f"{day(h.on)}, to {h.to} (step {h.rung} of {len(rungs)})"
         nxt = h.rung + 1
-        if nxt <= rungs_due(elapsed, threshold) and nxt <= len(rungs):
+        if nxt <= earned and nxt <= len(rungs):
             rung = rungs[nxt - 1]
             planned = _messages(
                 climber, td, h.round, nxt, len(rungs), rung, elapsed, links_by_team, items

@@ -35,12 +35,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, load_only, raiseload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from commands import measure_requests
 from commands.language import CommandError
@@ -51,7 +50,7 @@ from commands.presenting import (
     ref,
 )
 from commands.reply import Button, Field, Item, Reply, Section
-from commands.rules import OPEN_STATES, is_overdue
+from commands.rules import OPEN_STATES, row_is_overdue
 from commands.workdays import end_of_local_day, is_working_day, reminder_day
 from storage import outbox
 from storage.models import (
@@ -235,29 +234,44 @@ class Plan:
     already_swept: list[TeamDue] = field(default_factory=list)
 
 
-# What a sweep reads of a commitment: only these columns, and no relationship loads
-# behind our back (owner and department are attached in one batch by _attach_people).
-_LEAN = (
-    load_only(
-        Commitment.id,
-        Commitment.team_id,
-        Commitment.number,
-        Commitment.text,
-        Commitment.owner_id,
-        Commitment.department_id,
-        Commitment.due_date,
-        Commitment.status,
-        Commitment.blocked_reason,
-        Commitment.snoozed_until,
-        Commitment.escalated_at,
-        Commitment.done_at,
-        Commitment.cancelled_reason,
-        Commitment.source_link,
-        Commitment.updated_at,  # a blocked commitment's ladder clock (commands/ladder.py)
-        raiseload=True,
-    ),
-    raiseload("*"),
+@dataclass(slots=True)
+class SweptCommitment:
+    """A commitment as a sweep reads it: only these columns, as a plain object rather than
+    an ORM one (a sweep reads tens of thousands; building and reading ORM objects was a
+    third of its time), with its owner and department attached in one batch by
+    ``_attach_people``. ``presenting.commitment_item`` reads it as it reads a Commitment."""
+
+    id: int
+    team_id: int
+    number: int
+    text: str
+    owner_id: int
+    department_id: int | None
+    due_date: dt.date | None
+    status: str
+    blocked_reason: str | None
+    snoozed_until: dt.date | None
+    escalated_at: dt.datetime | None
+    done_at: dt.datetime | None
+    cancelled_reason: str | None
+    source_link: str | None
+    updated_at: dt.datetime | None  # a blocked commitment's ladder clock (commands/ladder.py)
+    owner: Person = field(init=False)
+    department: Department | None = field(init=False)
+
+    def as_commitment(self) -> Commitment:
+        """For ``commands.presenting``, which reads only the columns above of a Commitment."""
+        return cast(Commitment, self)
+
+
+# The columns of ``SweptCommitment``, in its order (rows are passed to it positionally).
+_SWEPT_COLUMNS = tuple(
+    getattr(Commitment, f.name) for f in dataclasses.fields(SweptCommitment) if f.init
 )
+
+
+def _swept(rows: Iterable[Any]) -> list[SweptCommitment]:
+    return [SweptCommitment(*row) for row in rows]
 
 
 class _Items:
@@ -267,20 +281,34 @@ class _Items:
 
     def __init__(self) -> None:
         self._plain: dict[tuple[int, dt.date], Item] = {}
+        self._with_buttons: dict[tuple[int, dt.date], Item] = {}
+        # The buttons depend only on the number and status: "C-7" has the same ones in every team.
+        self._buttons: dict[tuple[int, str], tuple[Button, ...]] = {}
 
-    def plain(self, c: Commitment, today: dt.date) -> Item:
+    def plain(self, c: SweptCommitment, today: dt.date) -> Item:
         key = (c.id, today)
         item = self._plain.get(key)
         if item is None:
-            item = self._plain[key] = commitment_item(c, today, buttons=False)
+            item = self._plain[key] = commitment_item(c.as_commitment(), today, buttons=False)
         return item
 
-    def with_buttons(self, c: Commitment, today: dt.date) -> Item:
-        p = self.plain(c, today)
-        return Item(p.title, p.ref, p.fields, commitment_buttons(c), p.highlight, p.link)
+    def with_buttons(self, c: SweptCommitment, today: dt.date) -> Item:
+        key = (c.id, today)
+        item = self._with_buttons.get(key)
+        if item is None:
+            p = self.plain(c, today)
+            buttons = self._buttons.get((c.number, c.status))
+            if buttons is None:
+                buttons = self._buttons[(c.number, c.status)] = commitment_buttons(
+                    c.as_commitment()
+                )
+            item = self._with_buttons[key] = Item(
+                p.title, p.ref, p.fields, buttons, p.highlight, p.link
+            )
+        return item
 
 
-def _snoozed(c: Commitment, today: dt.date) -> bool:
+def _snoozed(c: SweptCommitment, today: dt.date) -> bool:
     return c.snoozed_until is not None and c.snoozed_until > today
 
 
@@ -362,25 +390,24 @@ def _plan_sweep(
     due_ids = list(due)
     horizon = max(td.week_end for td in plan.teams)
 
-    commitments = list(
-        session.scalars(
-            select(Commitment)
+    commitments = _swept(
+        session.execute(
+            select(*_SWEPT_COLUMNS)
             .where(
                 Commitment.team_id.in_(due_ids),
                 Commitment.status.in_(OPEN_STATES),
                 or_(Commitment.status == "blocked", Commitment.due_date <= horizon),
             )
             .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
-            .options(*_LEAN)
         )
     )
-    by_team: dict[int, list[Commitment]] = defaultdict(list)
+    by_team: dict[int, list[SweptCommitment]] = defaultdict(list)
     for c in commitments:
         if not _snoozed(c, due[c.team_id].today):
             by_team[c.team_id].append(c)
 
     # Owners' items, per team: overdue or due today.
-    nudge_items: dict[int, list[tuple[Team, dt.date, Commitment]]] = defaultdict(list)
+    nudge_items: dict[int, list[tuple[Team, dt.date, SweptCommitment]]] = defaultdict(list)
     for team_id, listed in by_team.items():
         td = due[team_id]
         for c in listed:
@@ -397,9 +424,9 @@ def _plan_sweep(
             if is_working_day(d := now.astimezone(ZoneInfo(t.timezone)).date(), t.holidays)
         }
         if others_today:
-            elsewhere = list(
-                session.scalars(
-                    select(Commitment)
+            elsewhere = _swept(
+                session.execute(
+                    select(*_SWEPT_COLUMNS)
                     .where(
                         Commitment.owner_id.in_(list(nudge_items)),
                         Commitment.team_id.in_(list(others_today)),
@@ -407,7 +434,6 @@ def _plan_sweep(
                         Commitment.due_date <= max(others_today.values()),
                     )
                     .order_by(Commitment.team_id, Commitment.due_date, Commitment.number)
-                    .options(*_LEAN)
                 )
             )
             for c in elsewhere:
@@ -460,7 +486,7 @@ def _plan_sweep(
     return plan
 
 
-def _attach_people(session: Session, commitments: Sequence[Commitment]) -> None:
+def _attach_people(session: Session, commitments: Sequence[SweptCommitment]) -> None:
     """Give each commitment its owner and department in two batched queries (instead of
     joining them onto every commitment row, which costs more than it saves at scale)."""
     if not commitments:
@@ -473,10 +499,8 @@ def _attach_people(session: Session, commitments: Sequence[Commitment]) -> None:
     }
     departments = {d.id: d for d in session.scalars(select(Department))}
     for c in commitments:
-        set_committed_value(c, "owner", owners[c.owner_id])
-        set_committed_value(
-            c, "department", departments.get(c.department_id) if c.department_id else None
-        )
+        c.owner = owners[c.owner_id]
+        c.department = departments.get(c.department_id) if c.department_id else None
 
 
 def _platforms(
@@ -491,7 +515,7 @@ def _platforms(
 
 
 def _plan_nudges(
-    nudge_items: Mapping[int, list[tuple[Team, dt.date, Commitment]]],
+    nudge_items: Mapping[int, list[tuple[Team, dt.date, SweptCommitment]]],
     due: Mapping[int, TeamDue],
     links_by_team: Mapping[int, list[ChannelLink]],
     now: dt.datetime,
@@ -520,7 +544,7 @@ def _plan_nudges(
         teams = list(dict.fromkeys([*(t.id for t, _, _ in entries), *(r.team.id for r in values)]))
         names = {t.id: t.name for t, _, _ in entries} | {r.team.id: r.team.name for r in values}
         several = len(teams) > 1
-        overdue = sum(1 for _, d, c in entries if is_overdue(c, d))
+        overdue = sum(1 for _, d, c in entries if row_is_overdue(c.status, c.due_date, d))
         due_today = len(entries) - overdue
         # The most urgent first (longest overdue), at most NUDGE_ITEMS; the rest are counted
         # with the command that lists them all.
@@ -529,7 +553,11 @@ def _plan_nudges(
         sections: list[Section] = []
         last_commitments: int | None = None
         for team_id in teams:
-            late = [(d, c) for t, d, c in shown if t.id == team_id and is_overdue(c, d)]
+            late = [
+                (d, c)
+                for t, d, c in shown
+                if t.id == team_id and row_is_overdue(c.status, c.due_date, d)
+            ]
             today_ = [(d, c) for t, d, c in shown if t.id == team_id and c.due_date == d]
             prefix = f"{names[team_id]}: " if several else ""
             if late:
@@ -655,13 +683,13 @@ def _with_late_values(
 def _plan_digest(
     td: TeamDue,
     link: ChannelLink,
-    commitments: Sequence[Commitment],
+    commitments: Sequence[SweptCommitment],
     escalating: Mapping[int, str],
     items: _Items,
 ) -> Outgoing | None:
     today = td.today
 
-    def item(c: Commitment) -> Item:
+    def item(c: SweptCommitment) -> Item:
         shown = items.plain(c, today)
         if c.id in escalating:
             mark = escalating[c.id]  # how high it has climbed (commands/ladder.py)
@@ -674,7 +702,11 @@ def _plan_digest(
     # Blocked items get their own section whatever their due date; "overdue" here is the
     # rule's overdue (commands.rules) less those.
     blocked = [c for c in commitments if c.status == "blocked"]
-    overdue = [c for c in commitments if c.status != "blocked" and is_overdue(c, today)]
+    overdue = [
+        c
+        for c in commitments
+        if c.status != "blocked" and row_is_overdue(c.status, c.due_date, today)
+    ]
     this_week = [
         c
         for c in commitments
@@ -688,7 +720,7 @@ def _plan_digest(
     sections: list[Section] = []
     fields: list[Field] = []
     if len(overdue) <= DIGEST_ITEMS:
-        groups: dict[tuple[str, str, int], list[Commitment]] = defaultdict(list)
+        groups: dict[tuple[str, str, int], list[SweptCommitment]] = defaultdict(list)
         for c in overdue:
             dept = c.department.name if c.department else ""
             groups[(dept.casefold(), c.owner.display_name.casefold(), c.owner_id)].append(c)

@@ -75,6 +75,7 @@ def reminder_day(team: Team, now: dt.datetime) -> dt.date | None:
     return today
 
 
+@lru_cache(maxsize=4096)  # a sweep asks it for the same few days for thousands of messages
 def end_of_local_day(day_: dt.date, timezone: str) -> dt.datetime:
     tz = ZoneInfo(timezone)
     return dt.datetime.combine(day_ + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
