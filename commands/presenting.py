@@ -3,13 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import object_session
 
 from commands.reply import Button, Field, Item
-from commands.rules import days_overdue, is_open, is_overdue
-from storage.models import Commitment, Decision, Person, Risk, Team
+from commands.rules import OPEN_STATES, days_overdue_on, row_is_overdue
+from storage.models import Base, Decision, Department, Person, Risk, Team
+
+
+class ShownCommitment(Protocol):
+    """What a commitment's item reads: a ``Commitment`` of the log, or a reminder sweep's
+    plain ``SweptCommitment`` (``commands.reminder_plan``), which has these columns only."""
+
+    @property
+    def team_id(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_date(self) -> dt.date | None: ...
+    @property
+    def blocked_reason(self) -> str | None: ...
+    @property
+    def snoozed_until(self) -> dt.date | None: ...
+    @property
+    def done_at(self) -> dt.datetime | None: ...
+    @property
+    def cancelled_reason(self) -> str | None: ...
+    @property
+    def source_link(self) -> str | None: ...
+    @property
+    def owner(self) -> Person: ...
+    @property
+    def department(self) -> Department | None: ...
 
 
 def ref(kind: str, number: int) -> str:
@@ -27,21 +58,22 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
     return f"{day(local.date())} {local:%H:%M %Z}"
 
 
-def team_timezone(record: Commitment | Decision) -> str:
-    """The timezone of the record's team (from the session's identity map when loaded)."""
-    session = object_session(record)
+def team_timezone(record: ShownCommitment | Decision) -> str:
+    """The timezone of the record's team (from the session's identity map when loaded; a
+    record that is not the ORM's, such as a sweep's, has no session to ask)."""
+    session = object_session(record) if isinstance(record, Base) else None
     team = session.get(Team, record.team_id) if session is not None else None
     return team.timezone if team is not None else "Europe/London"
 
 
-def due_phrase(commitment: Commitment, today: dt.date) -> str:
+def due_phrase(commitment: ShownCommitment, today: dt.date) -> str:
     if commitment.due_date is None:
         return "no due date"
     text = day(commitment.due_date)
-    if is_overdue(commitment, today):
-        n = days_overdue(commitment, today)
+    if row_is_overdue(commitment.status, commitment.due_date, today):
+        n = days_overdue_on(commitment.status, commitment.due_date, today)
         return f"{text} (overdue by {n} day{'s' if n != 1 else ''})"
-    if is_open(commitment) and commitment.due_date == today:
+    if commitment.status in OPEN_STATES and commitment.due_date == today:
         return f"{text} (today)"
     return text
 
@@ -58,7 +90,7 @@ def person_with_department(person: Person | None) -> str:
     return person.display_name
 
 
-def status_phrase(commitment: Commitment, today: dt.date) -> str:
+def status_phrase(commitment: ShownCommitment, today: dt.date) -> str:
     if commitment.status == "blocked":
         return f"blocked: {commitment.blocked_reason}"
     if (
@@ -67,14 +99,14 @@ def status_phrase(commitment: Commitment, today: dt.date) -> str:
         and commitment.snoozed_until > today
     ):
         return f"open (snoozed until {day(commitment.snoozed_until)})"
-    if is_overdue(commitment, today):
+    if row_is_overdue(commitment.status, commitment.due_date, today):
         return "overdue"
     return commitment.status
 
 
-def commitment_buttons(commitment: Commitment) -> tuple[Button, ...]:
+def commitment_buttons(commitment: ShownCommitment) -> tuple[Button, ...]:
     r = ref("C", commitment.number)
-    if not is_open(commitment):
+    if commitment.status not in OPEN_STATES:
         return (Button("Reopen", f"reopen {r}"),)
     return (
         Button("Done", f"done {r}", style="primary"),
@@ -84,7 +116,7 @@ def commitment_buttons(commitment: Commitment) -> tuple[Button, ...]:
     )
 
 
-def commitment_fields(commitment: Commitment, today: dt.date) -> tuple[Field, ...]:
+def commitment_fields(commitment: ShownCommitment, today: dt.date) -> tuple[Field, ...]:
     fields = [
         Field("Owner", commitment.owner.display_name),
         Field("Department", commitment.department.name if commitment.department else "—"),
@@ -98,13 +130,13 @@ def commitment_fields(commitment: Commitment, today: dt.date) -> tuple[Field, ..
     return tuple(fields)
 
 
-def commitment_item(commitment: Commitment, today: dt.date, *, buttons: bool = True) -> Item:
+def commitment_item(commitment: ShownCommitment, today: dt.date, *, buttons: bool = True) -> Item:
     return Item(
         title=commitment.text,
         ref=ref("C", commitment.number),
         fields=commitment_fields(commitment, today),
         buttons=commitment_buttons(commitment) if buttons else (),
-        highlight=is_overdue(commitment, today),
+        highlight=row_is_overdue(commitment.status, commitment.due_date, today),
         link=commitment.source_link,
     )
 

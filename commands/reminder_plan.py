@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -239,7 +239,7 @@ class SweptCommitment:
     """A commitment as a sweep reads it: only these columns, as a plain object rather than
     an ORM one (a sweep reads tens of thousands; building and reading ORM objects was a
     third of its time), with its owner and department attached in one batch by
-    ``_attach_people``. ``presenting.commitment_item`` reads it as it reads a Commitment."""
+    ``_attach_people``. ``commands.presenting`` reads it as a ``ShownCommitment``."""
 
     id: int
     team_id: int
@@ -258,10 +258,6 @@ class SweptCommitment:
     updated_at: dt.datetime | None  # a blocked commitment's ladder clock (commands/ladder.py)
     owner: Person = field(init=False)
     department: Department | None = field(init=False)
-
-    def as_commitment(self) -> Commitment:
-        """For ``commands.presenting``, which reads only the columns above of a Commitment."""
-        return cast(Commitment, self)
 
 
 # The columns of ``SweptCommitment``, in its order (rows are passed to it positionally).
@@ -289,7 +285,7 @@ class _Items:
         key = (c.id, today)
         item = self._plain.get(key)
         if item is None:
-            item = self._plain[key] = commitment_item(c.as_commitment(), today, buttons=False)
+            item = self._plain[key] = commitment_item(c, today, buttons=False)
         return item
 
     def with_buttons(self, c: SweptCommitment, today: dt.date) -> Item:
@@ -299,9 +295,7 @@ class _Items:
             p = self.plain(c, today)
             buttons = self._buttons.get((c.number, c.status))
             if buttons is None:
-                buttons = self._buttons[(c.number, c.status)] = commitment_buttons(
-                    c.as_commitment()
-                )
+                buttons = self._buttons[(c.number, c.status)] = commitment_buttons(c)
             item = self._with_buttons[key] = Item(
                 p.title, p.ref, p.fields, buttons, p.highlight, p.link
             )
