@@ -173,6 +173,12 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]], *, now: dt.dateti
     """``enqueue`` for a batch of rows that all have a ``dedupe_key``, 500 to a statement;
     return the keys this call wrote (the others existed)."""
     insert = _insert(session)
+    table = OutboxMessage.__table__
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.dedupe_key)
+    )
     won: set[str] = set()
     if any(row.get("status", "pending") != "sent" for row in rows):
         mark_queued(session)
@@ -201,13 +207,10 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]], *, now: dt.dateti
                     "sent_at": now if status == "sent" else None,
                 }
             )
-        stmt = (
-            insert(OutboxMessage)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.dedupe_key)
-        )
-        won.update(key for (key,) in session.execute(stmt))
+        # One statement built once, its rows given as executemany parameters: SQLAlchemy
+        # sends them as multi-row INSERTs ("insertmanyvalues") without building and
+        # compiling a new 500-row statement for each chunk, which cost more than the rows.
+        won.update(key for (key,) in session.connection().execute(statement, chunk))
     return won
 
 
