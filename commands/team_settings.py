@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from commands import actions as a
 from commands.context import Context
+from commands.invocation import ChannelRef
 from commands.language import CommandError
 from commands.reply import Field, Reply
 from commands.rules import OPEN_STATES, default_holidays, holidays_name
@@ -45,16 +46,7 @@ def create_team_here(cmd: a.CreateTeam, ctx: Context) -> Reply:
     team = create_team(ctx.session, cmd.name)
     team.created_at = ctx.now
     team.holidays = default_holidays(team.timezone)
-    ctx.session.add(
-        ChannelLink(
-            team_id=team.id,
-            platform=channel.platform,
-            tenant=channel.tenant,
-            channel_id=channel.channel_id,
-            name=channel.name,
-            created_at=ctx.now,
-        )
-    )
+    _link(ctx, team, channel)
     ctx.team = team
     people.ensure_member(ctx.session, team.id, ctx.actor.id, role="lead")
     ctx.audit("team.created", "team", team.id, after={"name": team.name, "lead": ctx.actor.id})
@@ -66,6 +58,20 @@ def create_team_here(cmd: a.CreateTeam, ctx: Context) -> Reply:
         visibility="channel",
         data={"team": team.name, "timezone": team.timezone},
     )
+
+
+def _link(ctx: Context, team: Team, channel: ChannelRef) -> ChannelLink:
+    """Make ``channel`` one of ``team``'s channels (``team create`` here, ``team join``)."""
+    link = ChannelLink(
+        team_id=team.id,
+        platform=channel.platform,
+        tenant=channel.tenant,
+        channel_id=channel.channel_id,
+        name=channel.name,
+        created_at=ctx.now,
+    )
+    ctx.session.add(link)
+    return link
 
 
 def show_team(cmd: a.ShowTeam, ctx: Context) -> Reply:
@@ -350,15 +356,7 @@ def join_team(cmd: a.JoinTeam, ctx: Context) -> Reply:
         raise CommandError("That join code has expired; get a new one with `team link`.")
     team = ctx.session.get(Team, code.team_id)
     assert team is not None
-    link = ChannelLink(
-        team_id=team.id,
-        platform=channel.platform,
-        tenant=channel.tenant,
-        channel_id=channel.channel_id,
-        name=channel.name,
-        created_at=ctx.now,
-    )
-    ctx.session.add(link)
+    link = _link(ctx, team, channel)
     ctx.session.flush()
     code.used_at, code.used_by_link_id = ctx.now, link.id
     ctx.team = team

@@ -33,6 +33,15 @@ def submission(view: dict, **values: dict) -> dict:
     return payload
 
 
+def _form(slack: SlackDriver, kind: str) -> dict:
+    """Open the "Log as ..." form for ``kind`` from a message shortcut; the form shown."""
+    shortcut = fixture("message_shortcut")
+    shortcut["callback_id"] = "log_decision" if kind == "decision" else "log_commitment"
+    shortcut["trigger_id"] = f"trigger-{kind}"
+    slack.interaction(shortcut)
+    return slack.fake.wait_for("views.open")[-1].params["view"]
+
+
 def test_the_shortcut_opens_a_prefilled_form_and_its_submission_logs_and_replies_in_thread(
     slack, db
 ):
@@ -96,11 +105,7 @@ def test_an_empty_form_is_refused_in_the_form_and_nothing_is_written(slack, db):
 
 def test_a_core_refusal_is_shown_in_the_form(slack, db):
     create_team(slack)
-    shortcut = fixture("message_shortcut")
-    shortcut["callback_id"] = "log_decision"
-    shortcut["message"]["text"] = "We agreed the pilot"
-    slack.interaction(shortcut)
-    view = slack.fake.wait_for("views.open")[0].params["view"]
+    view = _form(slack, "decision")
 
     status, body = slack.interaction(
         submission(view, text={"type": "plain_text_input", "value": "x" * 4001})
@@ -114,11 +119,7 @@ def test_a_core_refusal_is_shown_in_the_form(slack, db):
 
 def test_a_refusal_about_the_rationale_is_shown_next_to_the_rationale(slack, db):
     create_team(slack)
-    shortcut = fixture("message_shortcut")
-    shortcut["callback_id"] = "log_decision"
-    shortcut["message"]["text"] = "We agreed the pilot"
-    slack.interaction(shortcut)
-    view = slack.fake.wait_for("views.open")[0].params["view"]
+    view = _form(slack, "decision")
 
     status, body = slack.interaction(
         submission(
@@ -223,14 +224,6 @@ def test_app_home_shows_open_commitments_and_recent_decisions(slack, db):
     )
     team_id = json.loads(done["value"])["t"]
     assert isinstance(team_id, int)
-
-
-def _form(slack: SlackDriver, kind: str) -> dict:
-    shortcut = fixture("message_shortcut")
-    shortcut["callback_id"] = "log_decision" if kind == "decision" else "log_commitment"
-    shortcut["trigger_id"] = f"trigger-{kind}"
-    slack.interaction(shortcut)
-    return slack.fake.wait_for("views.open")[-1].params["view"]
 
 
 def test_a_form_rationale_that_says_because_is_kept_whole(slack, db):
