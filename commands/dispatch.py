@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from commands import actions as a
@@ -151,47 +152,66 @@ def dispatch(invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
 def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWorkFactory) -> Reply:
     """Run a typed command (forms build these directly) in one transaction. A
     ``CommandError`` is a text that did not parse and may still, in a direct message,
-    once a trailing ``in <team>`` is read."""
+    once a trailing ``in <team>`` is read.
+
+    A command whose database connection broke under it (the server restarted) runs once
+    more on a new connection: its transaction did not commit, or, when the break came at
+    the commit itself, its claim is there and the second run answers that it was already
+    handled. Either way it is written once."""
+    for attempt in (1, 2):
+        try:
+            return _run_once(command, invocation, uow)
+        except CommandError as exc:
+            return _refused(error(exc.message, usage=exc.usage, field=exc.field), invocation, uow)
+        except WouldWait:
+            raise  # nothing was done: the adapter runs the command again, waiting its turn
+        except DBAPIError as exc:
+            if attempt == 1 and exc.connection_invalidated:
+                log.warning("database connection lost (%s); running the command again", exc.orig)
+                continue
+            log.exception("command failed: %r", command)
+            return replace(error(FAULT), retry=True)
+        except Exception:
+            log.exception("command failed: %r", command)
+            return replace(error(FAULT), retry=True)
+    raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _run_once(
+    command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWorkFactory
+) -> Reply:
     reads = not isinstance(command, CommandError) and type(command) in READS
-    try:
-        with uow() as work:
-            if reads and invocation.reply_address is None:
-                # Nothing to claim, nothing to queue: on SQLite, read beside the writer.
-                work.read_only()
-            if not _claimed(work.session, invocation, reads=reads):
-                return DUPLICATE
-            ctx = Context.load(work.session, invocation, join=not reads)
-            if ctx.team is None and scope.is_direct(invocation):
-                named = scope.named_team(invocation.text, scope.teams_of(ctx))
-                if named is not None:
-                    ctx.team, text = named
-                    command = parse(text)
-                if isinstance(command, CommandError):
-                    raise command
-                if ctx.team is None:
-                    question = scope.settle(command, ctx)
-                    if question is not None:
-                        _queue_reply(work.session, invocation, question, ctx)
-                        work.commit()
-                        return question
+    with uow() as work:
+        if reads and invocation.reply_address is None:
+            # Nothing to claim, nothing to queue: on SQLite, read beside the writer.
+            work.read_only()
+        if not _claimed(work.session, invocation, reads=reads):
+            return DUPLICATE
+        ctx = Context.load(work.session, invocation, join=not reads)
+        if ctx.team is None and scope.is_direct(invocation):
+            named = scope.named_team(invocation.text, scope.teams_of(ctx))
+            if named is not None:
+                ctx.team, text = named
+                command = parse(text)
             if isinstance(command, CommandError):
                 raise command
-            handler = HANDLERS[type(command)]
-            reply = handler(command, ctx)
-            if ctx.team is not None and scope.is_direct(invocation) and not ctx.linked:
-                # Its buttons are pressed in the same unlinked conversation: name the team.
-                reply = scope.pin(reply, ctx.team, several=len(scope.teams_of(ctx)) > 1)
-            ctx.write_announcements()
-            _queue_reply(work.session, invocation, reply, ctx)
-            work.commit()
-            return reply
-    except CommandError as exc:
-        return _refused(error(exc.message, usage=exc.usage, field=exc.field), invocation, uow)
-    except WouldWait:
-        raise  # nothing was done: the adapter runs the command again, waiting its turn
-    except Exception:
-        log.exception("command failed: %r", command)
-        return replace(error(FAULT), retry=True)
+            if ctx.team is None:
+                question = scope.settle(command, ctx)
+                if question is not None:
+                    _queue_reply(work.session, invocation, question, ctx)
+                    work.commit()
+                    return question
+        if isinstance(command, CommandError):
+            raise command
+        handler = HANDLERS[type(command)]
+        reply = handler(command, ctx)
+        if ctx.team is not None and scope.is_direct(invocation) and not ctx.linked:
+            # Its buttons are pressed in the same unlinked conversation: name the team.
+            reply = scope.pin(reply, ctx.team, several=len(scope.teams_of(ctx)) > 1)
+        ctx.write_announcements()
+        _queue_reply(work.session, invocation, reply, ctx)
+        work.commit()
+        return reply
 
 
 def _claimed(session: Session, invocation: Invocation, *, reads: bool) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
@@ -24,6 +25,9 @@ DEFAULT_DATABASE_URL = "sqlite:///joinedup.db"
 # begin DEFERRED, beside the writer, instead of taking the write lock.
 READ_ONLY = "joinedup_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
+# PostgreSQL: a pooled connection that has been back in the pool at least this long is
+# pinged before it is handed out (``_ping_when_idle``); one in steady use is not.
+IDLE_PING_S = 5.0
 # Execution option of a unit of work that must not wait for SQLite's write lock
 # (``Database.watched(wait=False)``): its BEGIN raises ``WouldWait`` instead.
 NO_WAIT = "joinedup_no_wait"
@@ -70,13 +74,42 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size * 2,
-        pool_pre_ping=True,
-    )
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2)
+    _ping_when_idle(engine)
+    return engine
+
+
+# Where a pooled connection's ``info`` keeps when it last went back to the pool.
+_RETURNED = "joinedup_returned_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a connection before handing it out only when it has sat in the pool for
+    ``IDLE_PING_S`` or more: a server restart or a dropped idle connection is found before a
+    command uses it, and a connection in steady use is not pinged.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip for every
+    command, the largest single cost of a command after its own statements under load. A
+    connection that breaks while in use (the server restarted within the last few seconds)
+    fails its statement instead; the pool then drops every connection made before the
+    failure, and ``commands.dispatch`` runs the command once more on a new one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # ``info`` starts empty for each new DBAPI connection: a fresh one is not pinged.
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out a new one (up to 3 tries).
+            raise DisconnectionError(f"a pooled connection was dead: {exc}") from exc
 
 
 def _writer_class(database: str) -> type[_QueuedWriter]:
