@@ -14,7 +14,7 @@ from commands.reply import Reply
 from commands.rules import CLOSED_STATES, is_open, is_overdue
 from commands.usages import usage_line
 from storage.models import Commitment
-from storage.teams import next_number
+from storage.records import insert_numbered
 
 
 def _past_notice(ctx: Context, c: Commitment, when: str | None) -> str | None:
@@ -36,7 +36,6 @@ def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
         due = ctx.resolve_when(cmd.when, usage=usage_line("commit")) if cmd.when else None
     commitment = Commitment(
         team_id=team.id,
-        number=next_number(ctx.session, team.id, "C"),
         text=cmd.text,
         owner_id=owner.id,
         department_id=owner.department_id,
@@ -47,9 +46,7 @@ def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    ctx.session.add(commitment)
-    ctx.session.flush()
-    ctx.session.refresh(commitment)
+    insert_numbered(ctx.session, commitment, "C")
     ctx.audit("commitment.logged", "commitment", commitment.id, after=_commitment_state(commitment))
     notice = _past_notice(ctx, commitment, cmd.when)
     reply = _commitment_reply(

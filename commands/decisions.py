@@ -13,7 +13,7 @@ from commands.reply import Reply
 from commands.rules import matching_area, may_supersede_decision
 from commands.usages import usage_line
 from storage.models import Area, Decision
-from storage.records import insert_loaded
+from storage.records import insert_numbered
 from storage.teams import next_number
 
 # --- decisions -------------------------------------------------------------------------------
@@ -30,7 +30,6 @@ def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
         )
     decision = Decision(
         team_id=team.id,
-        number=next_number(ctx.session, team.id, "D"),
         text=text,
         rationale=cmd.rationale,
         decided_by_id=ctx.actor.id,
@@ -39,7 +38,7 @@ def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
         source_link=ctx.invocation.source_link,
         created_at=ctx.now,
     )
-    insert_loaded(ctx.session, decision)
+    insert_numbered(ctx.session, decision, "D")
     ctx.audit("decision.logged", "decision", decision.id, after=_decision_state(decision))
     reply = _decision_reply(
         ctx, decision, f"{ref('D', decision.number)} logged by {ctx.actor.display_name}"

@@ -12,7 +12,7 @@ from commands.reply import Reply
 from commands.rules import risk_rating
 from commands.usages import usage_line
 from storage.models import Risk
-from storage.teams import next_number
+from storage.records import insert_numbered
 
 # --- risks -----------------------------------------------------------------------------------
 
@@ -22,7 +22,6 @@ def log_risk(cmd: a.LogRisk, ctx: Context) -> Reply:
     owner = ctx.resolve_owner(cmd.owner, usage=usage_line("risk")) if cmd.owner else None
     risk = Risk(
         team_id=team.id,
-        number=next_number(ctx.session, team.id, "R"),
         text=cmd.text,
         impact=cmd.impact,
         likelihood=cmd.likelihood,
@@ -30,9 +29,7 @@ def log_risk(cmd: a.LogRisk, ctx: Context) -> Reply:
         created_by_id=ctx.actor.id,
         created_at=ctx.now,
     )
-    ctx.session.add(risk)
-    ctx.session.flush()
-    ctx.session.refresh(risk)
+    insert_numbered(ctx.session, risk, "R")
     rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
     ctx.audit("risk.logged", "risk", risk.id, after={"text": risk.text, "rating": rating})
     reply = _risk_reply(ctx, risk, f"R-{risk.number} logged by {ctx.actor.display_name}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Base, ChannelLink, Counter, Team
@@ -73,7 +73,7 @@ def next_number(session: Session, team_id: int, kind: str) -> int:
     """
     number = (
         session.connection()
-        .execute(_NEXT_NUMBER, {"counter_team": team_id, "counter_kind": kind})
+        .execute(NEXT_NUMBER, {"counter_team": team_id, "counter_kind": kind})
         .scalar_one()
     )
     return int(number)
@@ -81,13 +81,16 @@ def next_number(session: Session, team_id: int, kind: str) -> int:
 
 _COUNTERS = Base.metadata.tables[Counter.__tablename__]
 _counters = _COUNTERS.c
-_NEXT_NUMBER = (
+# Also the first part of ``storage.records.insert_numbered``'s one statement on PostgreSQL,
+# as a CTE. Its increment is a literal in the SQL, not a bound value: SQLAlchemy does not
+# carry an anonymous bound value of an UPDATE into a statement that uses it as a CTE.
+NEXT_NUMBER = (
     update(_COUNTERS)
     .where(
         _counters.team_id == bindparam("counter_team"),
         _counters.kind == bindparam("counter_kind"),
     )
-    .values(last_number=_counters.last_number + 1)
+    .values(last_number=_counters.last_number + literal_column("1", Integer))
     .returning(_counters.last_number)
 )
 _channel_links = Base.metadata.tables[ChannelLink.__tablename__].c
