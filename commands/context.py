@@ -15,6 +15,7 @@ from commands.language import CommandError
 from commands.reply import Reply
 from commands.rules import local_today
 from storage import outbox, people
+from storage.inbound import claim, claim_cte, claim_params
 from storage.models import (
     AuditEvent,
     Base,
@@ -55,9 +56,35 @@ class Context:
     _alone_on_platform: int | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, session: Session, invocation: Invocation, *, join: bool = True) -> Context:
+    def claim_and_load(
+        cls, session: Session, invocation: Invocation, *, join: bool, key: str | None
+    ) -> Context | None:
+        """Claim the request's idempotency ``key`` (None: nothing to claim) and load the
+        context, in the session's transaction; None when the key was claimed before (a
+        redelivery: the caller writes nothing).
+
+        On PostgreSQL the claim rides on the context's one query, as a data-modifying CTE:
+        a command's claim costs no round trip of its own. Elsewhere it is its own statement,
+        first."""
+        if key is None:
+            return cls.load(session, invocation, join=join)
+        if session.connection().dialect.name != "postgresql":
+            fresh = claim(session, source=invocation.platform, key=key, now=invocation.now)
+            return cls.load(session, invocation, join=join) if fresh else None
+        return cls.load(session, invocation, join=join, claiming=key)
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        invocation: Invocation,
+        *,
+        join: bool = True,
+        claiming: str | None = None,
+    ) -> Context | None:
         """``join``: make the actor a member of the team (a first write in a team's channel
-        joins it). Reading commands pass False: they never write.
+        joins it). Reading commands pass False: they never write. ``claiming`` (PostgreSQL):
+        claim this key in the same query (``claim_and_load``); None when it was claimed before.
 
         One query reads the actor, the team (the invocation's, or its channel's) and the
         actor's membership of it. When the invocation names the actor's platform account
@@ -85,10 +112,18 @@ class Context:
             )
         else:
             params["ctx_person"] = invocation.person_id
-        query = _context_query(source, by_account=invocation.account is not None)
+        if claiming is not None:
+            params.update(
+                claim_params(source=invocation.platform, key=claiming, now=invocation.now)
+            )
+        query = _context_query(
+            source, by_account=invocation.account is not None, claiming=claiming is not None
+        )
         row = session.execute(query, params).first()
         if row is None:
             raise CommandError("I don't know who you are yet; try again in a moment.")
+        if claiming is not None and row[4] is None:
+            return None  # claimed before: a redelivery
         actor, team, member, elsewhere = row[0], row[1], row[2], row[3]
         ctx = cls(
             session=session, invocation=invocation, actor=actor, team=team, linked=team is not None
@@ -272,14 +307,16 @@ class Context:
 
 
 _AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__])
-_CONTEXT_QUERIES: dict[tuple[str, bool], Any] = {}
+_CONTEXT_QUERIES: dict[tuple[str, bool, bool], Any] = {}
 
 
-def _context_query(source: str, *, by_account: bool) -> Any:
+def _context_query(source: str, *, by_account: bool, claiming: bool = False) -> Any:
     """The one query of ``Context.load``, built once per shape: the team comes from
     ``source`` ("team": an id, "channel": the channel's link, "none"), the actor from their
-    account (``by_account``) or their person id. Parameters are bound at execution."""
-    key = (source, by_account)
+    account (``by_account``) or their person id; ``claiming`` (PostgreSQL only) adds the
+    claim of the request's key (``storage.inbound.claim_cte``) and, as a fifth column, the
+    claim's id (NULL: claimed before). Parameters are bound at execution."""
+    key = (source, by_account, claiming)
     cached = _CONTEXT_QUERIES.get(key)
     if cached is not None:
         return cached
@@ -330,6 +367,9 @@ def _context_query(source: str, *, by_account: bool) -> Any:
         )
     else:
         query = query.where(Person.id == bindparam("ctx_person"))
+    if claiming:
+        claimed = claim_cte()
+        query = query.add_columns(select(claimed.c.id).scalar_subquery()).add_cte(claimed)
     query = query.limit(1)
     _CONTEXT_QUERIES[key] = query
     return query

@@ -185,9 +185,11 @@ def _run_once(
         if reads and invocation.reply_address is None:
             # Nothing to claim, nothing to queue: on SQLite, read beside the writer.
             work.read_only()
-        if not _claimed(work.session, invocation, reads=reads):
+        ctx = Context.claim_and_load(
+            work.session, invocation, join=not reads, key=_claim_key(invocation, reads=reads)
+        )
+        if ctx is None:
             return DUPLICATE
-        ctx = Context.load(work.session, invocation, join=not reads)
         if ctx.team is None and scope.is_direct(invocation):
             named = scope.named_team(invocation.text, scope.teams_of(ctx))
             if named is not None:
@@ -214,11 +216,19 @@ def _run_once(
         return reply
 
 
-def _claimed(session: Session, invocation: Invocation, *, reads: bool) -> bool:
-    """Claim the invocation's key in this transaction; False for a redelivery. A read whose
-    reply rides on the acknowledgement writes nothing, so it claims nothing either."""
+def _claim_key(invocation: Invocation, *, reads: bool) -> str | None:
+    """The key to claim in the command's transaction (a redelivery finds it claimed), or
+    None: a read whose reply rides on the acknowledgement writes nothing, so it claims
+    nothing either."""
+    if reads and invocation.reply_address is None:
+        return None
+    return invocation.idempotency_key
+
+
+def _claimed(session: Session, invocation: Invocation) -> bool:
+    """Claim the invocation's key in this transaction; False for a redelivery."""
     key = invocation.idempotency_key
-    if key is None or (reads and invocation.reply_address is None):
+    if key is None:
         return True
     return claim(session, source=invocation.platform, key=key, now=invocation.now)
 
@@ -249,7 +259,7 @@ def _refused(reply: Reply, invocation: Invocation, uow: UnitOfWorkFactory) -> Re
     if invocation.reply_address is None or not invocation.reply_address.refusals:
         return reply
     with uow() as work:
-        if not _claimed(work.session, invocation, reads=False):
+        if not _claimed(work.session, invocation):
             return DUPLICATE
         _queue_reply(work.session, invocation, reply, None)
         work.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import CTE, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,3 +48,36 @@ def _claim_statement(dialect: str) -> Any:
         )
         _CLAIMS[dialect] = statement
     return statement
+
+
+_CLAIM_CTE: list[CTE] = []
+
+
+def claim_cte() -> CTE:
+    """PostgreSQL: the claim as a data-modifying CTE (``claimed``, one column ``id``) that a
+    query reading something else attaches (``Select.add_cte``), so that claiming costs no
+    round trip of its own; ``id`` is NULL when the key was claimed before. Its parameters:
+    ``claim_source``, ``claim_key``, ``claim_received_at`` (``claim_params``). Built once."""
+    if not _CLAIM_CTE:
+        table = Base.metadata.tables[InboundEvent.__tablename__]
+        _CLAIM_CTE.append(
+            postgresql.insert(table)
+            .values(
+                source=bindparam("claim_source"),
+                key=bindparam("claim_key"),
+                received_at=bindparam("claim_received_at"),
+            )
+            .on_conflict_do_nothing(index_elements=["source", "key"])
+            .returning(table.c.id)
+            .cte("claimed")
+        )
+    return _CLAIM_CTE[0]
+
+
+def claim_params(*, source: str, key: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The parameters of ``claim_cte``."""
+    return {
+        "claim_source": source,
+        "claim_key": key[:KEY_LIMIT],
+        "claim_received_at": now or utcnow(),
+    }
