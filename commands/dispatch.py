@@ -157,7 +157,9 @@ def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWo
     A command whose database connection broke under it (the server restarted) runs once
     more on a new connection: its transaction did not commit, or, when the break came at
     the commit itself, its claim is there and the second run answers that it was already
-    handled. Either way it is written once."""
+    handled. Either way it is written once. Only a command with an idempotency key (every
+    platform's and the console's have one) runs again: without a claim, a break at the
+    commit could write it twice."""
     for attempt in (1, 2):
         try:
             return _run_once(command, invocation, uow)
@@ -166,7 +168,7 @@ def run(command: a.Command | CommandError, invocation: Invocation, uow: UnitOfWo
         except WouldWait:
             raise  # nothing was done: the adapter runs the command again, waiting its turn
         except DBAPIError as exc:
-            if attempt == 1 and exc.connection_invalidated:
+            if attempt == 1 and exc.connection_invalidated and invocation.idempotency_key:
                 log.warning("database connection lost (%s); running the command again", exc.orig)
                 continue
             log.exception("command failed: %r", command)

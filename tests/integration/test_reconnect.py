@@ -159,3 +159,26 @@ def test_a_connection_in_steady_use_is_not_pinged(
     monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
     assert _decision(desk, "After a pause", "k-pause").ok
     assert len(pings) >= 1
+
+
+def test_a_command_without_a_key_is_not_run_again_and_writes_nothing(
+    pg: tuple[Database, str], database_url: str
+) -> None:
+    """Without a claim a second run could write it twice (if the break came at the commit):
+    the person is asked to try again instead."""
+    db, name = pg
+    desk = _desk(db)
+    assert _decision(desk, "Before the restart", "k-1").ok
+    assert _drop_connections(database_url, name) >= 1
+    reply = dispatch(
+        Invocation(
+            text="decision No key",
+            person_id=desk.lead_id,
+            platform="slack",
+            now=MONDAY,
+            channel=desk.channel,
+        ),
+        db.uow,
+    )
+    assert not reply.ok and reply.retry
+    assert _count(db, Decision) == 1
