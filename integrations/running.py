@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 
 from commands import actions as a
 from commands.dispatch import dispatch, run
@@ -10,6 +12,15 @@ from commands.invocation import Invocation
 from commands.reply import Reply
 from storage.database import Database, WatchedUnitsOfWork
 from storage.engine import WouldWait
+
+# Threads of their own for commands' transactions, apart from the event loop's default
+# executor: what else runs there can block a thread for seconds (the Teams connector
+# library retries an unreachable service with sleeps inside its thread, and the delivery
+# engine has several sends in flight), and a command queued behind it would keep its
+# person waiting. Sized like the default executor on a small machine, with headroom for
+# PostgreSQL's round trips; the database pool allows more connections than this.
+COMMAND_THREADS = 8
+_COMMANDS = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="command")
 
 
 async def run_command(
@@ -25,7 +36,7 @@ async def run_command(
     which stretched each command's hold of the lock to several times its work. When the
     lock is taken (a command in a thread, the delivery loop, another process), nothing was
     done and the command runs in a worker thread that waits its turn, as on PostgreSQL,
-    whose round trips must never block the loop.
+    whose round trips must never block the loop (``COMMAND_THREADS`` of its own).
     """
     if db.runs_inline:
         units = db.watched(wait=False)
@@ -34,7 +45,9 @@ async def run_command(
         except WouldWait:
             pass
     units = db.watched()
-    reply = await asyncio.to_thread(_run, invocation, command, units)
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()  # as asyncio.to_thread would carry it
+    reply = await loop.run_in_executor(_COMMANDS, context.run, _run, invocation, command, units)
     return reply, units.queued
 
 
