@@ -306,7 +306,8 @@ class Context:
                 )
 
 
-_AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__])
+# inline(): no RETURNING of the new id (SQLAlchemy adds one by default), which nothing reads.
+_AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__]).inline()
 _CONTEXT_QUERIES: dict[tuple[str, bool, bool], Any] = {}
 
 
