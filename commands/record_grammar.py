@@ -16,11 +16,11 @@ from commands.language import (
     split_due,
     split_last,
 )
+from commands.rules import RISK_LEVELS
 from commands.usages import usage_line
 
 ROLES = ("responsible", "accountable", "consulted", "informed")
 _ROLE_ALIASES = {"r": "responsible", "a": "accountable", "c": "consulted", "i": "informed"}
-LEVELS = ("low", "medium", "high")
 LIST_KINDS = ("open", "overdue", "mine", "done", "blocked", "decisions", "risks", "all")
 
 
@@ -115,7 +115,7 @@ def _rate_risk(words: list[str]) -> a.RateRisk:
     if len(rest) % 2 or not rest:
         raise CommandError("Give a new impact, likelihood or both.", usage=usage_line("risk rate"))
     for key, value in zip(rest[::2], rest[1::2], strict=True):
-        if key not in ("impact", "likelihood") or value not in LEVELS:
+        if key not in ("impact", "likelihood") or value not in RISK_LEVELS:
             raise CommandError(
                 f'"{key} {value}": say impact or likelihood, then low, medium or high.',
                 usage=usage_line("risk rate"),
@@ -206,7 +206,7 @@ def _risk(rest: str) -> a.LogRisk:
         options[key] = value
         body = body[: m.start()]
     for key in ("impact", "likelihood"):
-        if key in options and options[key].lower() not in LEVELS:
+        if key in options and options[key].lower() not in RISK_LEVELS:
             raise CommandError(
                 f'{key.capitalize()} "{options[key]}" must be low, medium or high.',
                 usage=usage_line("risk"),

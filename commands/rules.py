@@ -140,7 +140,9 @@ def may_change_measure(*, actor_id: int, measure: Measure, actor_is_lead: bool) 
     return actor_is_lead or actor_id in (measure.owner_id, measure.created_by_id)
 
 
-_LEVEL = {"low": 1, "medium": 2, "high": 3}
+# A risk's impact and likelihood, lowest first.
+RISK_LEVELS = ("low", "medium", "high")
+_LEVEL = {level: n for n, level in enumerate(RISK_LEVELS, start=1)}
 
 
 def risk_rating(*, impact: str, likelihood: str) -> str:

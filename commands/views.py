@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from commands.rules import OPEN_STATES, days_overdue_on, local_today, overdue_clause, risk_rating
+from commands.rules import (
+    OPEN_STATES,
+    RISK_LEVELS,
+    days_overdue_on,
+    local_today,
+    overdue_clause,
+    risk_rating,
+)
 from commands.weekly import (
     Figures,
     IsoWeek,
@@ -43,7 +50,6 @@ PER_PAGE = 50
 MAX_PER_PAGE = 200
 COMMITMENT_STATUSES = ("open", "overdue", "blocked", "done", "cancelled", "all")
 RISK_STATUSES = ("open", "closed", "all")
-LEVELS = ("low", "medium", "high")
 TREND_WEEKS = 12
 
 
@@ -394,8 +400,10 @@ def risk_grid(session: Session, team: Team) -> RiskGrid:
         counts[(impact, likelihood)] += int(n)
     return RiskGrid(
         cells=tuple(
-            tuple((i, li, risk_rating(impact=i, likelihood=li), counts[(i, li)]) for li in LEVELS)
-            for i in reversed(LEVELS)
+            tuple(
+                (i, li, risk_rating(impact=i, likelihood=li), counts[(i, li)]) for li in RISK_LEVELS
+            )
+            for i in reversed(RISK_LEVELS)
         )
     )
 
