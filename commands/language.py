@@ -57,13 +57,18 @@ def parse_ref(token: str, kind: str, verb: str) -> int:
     return int(match.group(2))
 
 
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def is_email(token: str) -> bool:
+    """Whether ``token`` reads as an email address (one ``@``, a dot after it)."""
+    return _EMAIL.fullmatch(token) is not None
+
+
 def is_owner_token(token: str) -> bool:
     """``me``, ``@handle``, an email, or an adapter's mention token (``<@...>``)."""
     return (
-        token.lower() == "me"
-        or token.startswith("@")
-        or token.startswith("<@")
-        or bool(re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", token))
+        token.lower() == "me" or token.startswith("@") or token.startswith("<@") or is_email(token)
     )
 
 

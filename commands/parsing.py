@@ -7,7 +7,7 @@ import difflib
 import re
 
 from commands import actions as a
-from commands.language import CommandError, need_owner, need_text
+from commands.language import CommandError, is_email, need_owner, need_text
 from commands.measure_grammar import measure_command
 from commands.proposal_grammar import proposal_command
 from commands.record_grammar import record_command
@@ -48,7 +48,7 @@ def parse(text: str) -> a.Command:
             raise CommandError("Whose department, and which?", usage=usage_line("dept"))
         return a.SetDepartment(owner=need_owner(words[0], "dept"), department=" ".join(words[1:]))
     if verb == "me" and words and words[0].lower() == "is":
-        if len(words) != 2 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", words[1]):
+        if len(words) != 2 or not is_email(words[1]):
             raise CommandError("Give your email address.", usage=usage_line("me is"))
         return a.ClaimEmail(email=words[1])
     if verb == "me" and words and words[0].lower() == "name":
