@@ -84,15 +84,34 @@ class Desk:
         mentions: dict[str, int] | None = None,
         channel: ChannelRef | None = None,
     ) -> Reply:
-        invocation = Invocation(
+        return dispatch(
+            self.invocation(text, as_=as_, now=now, mentions=mentions, channel=channel),
+            self.db.uow,
+        )
+
+    def invocation(
+        self,
+        text: str,
+        *,
+        as_: str | int | None = None,
+        now: dt.datetime | None = None,
+        mentions: dict[str, int] | None = None,
+        channel: ChannelRef | None = None,
+        **extra: Any,
+    ) -> Invocation:
+        """``text`` in this desk's channel (or ``channel``) as ``as_`` (an email, or a person
+        id already known: nothing is read); ``extra``: more ``Invocation`` fields (an
+        idempotency key, a reply address)."""
+        person = as_ if isinstance(as_, int) else self.person_id(as_ or self.lead)
+        return Invocation(
             text=text,
-            person_id=self.person_id(as_ or self.lead),
+            person_id=person,
             platform=(channel or self.channel).platform,
             now=now or self.now,
             channel=channel or self.channel,
             mentions=mentions or {},
+            **extra,
         )
-        return dispatch(invocation, self.db.uow)
 
     def count(self, model: Any, *where: Any) -> int:
         with self.db.uow() as uow:

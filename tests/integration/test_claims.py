@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from commands.dispatch import dispatch
-from commands.invocation import Invocation, ReplyAddress
+from commands.invocation import ReplyAddress
 from commands.reply import Reply
 from storage.database import Database
 from storage.models import AuditEvent, Decision, InboundEvent, TeamMember
@@ -22,18 +22,7 @@ MONDAY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
 
 
 def _say(desk: Desk, person_id: int, text: str, key: str, **extra: Any) -> Reply:
-    return dispatch(
-        Invocation(
-            text=text,
-            person_id=person_id,
-            platform="slack",
-            now=MONDAY,
-            channel=desk.channel,
-            idempotency_key=key,
-            **extra,
-        ),
-        desk.db.uow,
-    )
+    return dispatch(desk.invocation(text, as_=person_id, idempotency_key=key, **extra), desk.db.uow)
 
 
 def _count(db: Database, model: Any, *where: Any) -> int:

@@ -10,7 +10,6 @@ import threading
 
 import pytest
 
-from commands.invocation import Invocation
 from integrations.running import run_command
 from storage.database import Database
 from tests.support import Desk
@@ -22,14 +21,7 @@ def test_a_command_is_not_queued_behind_blocked_default_executor_threads(db: Dat
     if db.runs_inline:
         pytest.skip("on SQLite a command runs on the event loop while the write lock is free")
     desk = Desk(db, MONDAY, platform="slack")
-    invocation = Invocation(
-        text="decision Keep the weekly stand-up",
-        person_id=desk.person_id(desk.lead),
-        platform="slack",
-        now=MONDAY,
-        channel=desk.channel,
-        idempotency_key="ev-threads",
-    )
+    invocation = desk.invocation("decision Keep the weekly stand-up", idempotency_key="ev-threads")
 
     async def scenario() -> str:
         loop = asyncio.get_running_loop()

@@ -8,7 +8,6 @@ import datetime as dt
 
 from commands import actions as a
 from commands.dispatch import run
-from commands.invocation import Invocation
 from commands.reply import Reply
 from storage.database import Database
 from storage.models import Commitment, Decision
@@ -18,14 +17,7 @@ NOW = dt.datetime(2026, 11, 18, 10, tzinfo=dt.UTC)
 
 
 def submit(desk: Desk, command: a.Command) -> Reply:
-    invocation = Invocation(
-        text="log form",
-        person_id=desk.person_id(desk.lead),
-        platform="console",
-        now=NOW,
-        channel=desk.channel,
-    )
-    return run(command, invocation, desk.db.uow)
+    return run(command, desk.invocation("log form"), desk.db.uow)
 
 
 def test_an_owner_the_core_refuses_is_a_refusal_about_the_owner_field(db: Database) -> None:

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 from commands.dispatch import dispatch
-from commands.invocation import Invocation
 from storage import engine as engine_module
 from storage.database import Database
 from storage.engine import make_engine
@@ -67,18 +66,9 @@ def _drop_connections(database_url: str, name: str) -> int:
         admin.dispose()
 
 
-def _decision(desk: _Desk, text_: str, key: str) -> Any:
-    return dispatch(
-        Invocation(
-            text=f"decision {text_}",
-            person_id=desk.lead_id,
-            platform="slack",
-            now=MONDAY,
-            channel=desk.channel,
-            idempotency_key=key,
-        ),
-        desk.db.uow,
-    )
+def _decision(desk: _Desk, text_: str, key: str | None) -> Any:
+    invocation = desk.invocation(f"decision {text_}", as_=desk.lead_id, idempotency_key=key)
+    return dispatch(invocation, desk.db.uow)
 
 
 class _Desk(Desk):
@@ -170,15 +160,6 @@ def test_a_command_without_a_key_is_not_run_again_and_writes_nothing(
     desk = _desk(db)
     assert _decision(desk, "Before the restart", "k-1").ok
     assert _drop_connections(database_url, name) >= 1
-    reply = dispatch(
-        Invocation(
-            text="decision No key",
-            person_id=desk.lead_id,
-            platform="slack",
-            now=MONDAY,
-            channel=desk.channel,
-        ),
-        db.uow,
-    )
+    reply = _decision(desk, "No key", None)
     assert not reply.ok and reply.retry
     assert _count(db, Decision) == 1
