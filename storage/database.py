@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import NO_WAIT, READ_ONLY, is_sqlite, make_engine, make_session_factory
 from storage.migrate import ensure_schema
 from storage.outbox import QUEUED
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -109,6 +116,23 @@ class Database:
         """A unit of work for reading only (it is never committed): on SQLite it runs beside
         the writer instead of queueing for the write lock."""
         return UnitOfWork(self._read_sessions)
+
+    def read_again_if_dropped(self, read: Callable[[], T]) -> T:
+        """Run ``read`` (a whole unit of work that only reads); when the server dropped its
+        connection under it, run it once more on a new one.
+
+        The pool pings only a connection that sat idle (``storage.engine.IDLE_PING_S``), so
+        after a server restart a connection in steady use fails its first statement
+        instead; the pool then drops every connection made before. Only for reads: a write
+        whose connection broke at its commit may have committed. (Commands carry their own
+        retry, guarded by their claim: ``commands.dispatch.run``.)"""
+        try:
+            return read()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost (%s); reading again", exc.orig)
+            return read()
 
     def dispose(self) -> None:
         self.engine.dispose()

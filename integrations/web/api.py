@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -85,7 +86,7 @@ async def _run(request: web.Request, work: Callable[[Any], Any], *, commit: bool
             uow.session.expunge_all()
             return result
 
-    return await asyncio.to_thread(call)
+    return await asyncio.to_thread(call if commit else partial(ctx.db.read_again_if_dropped, call))
 
 
 def _bearer(request: web.Request) -> str:

@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -84,7 +85,9 @@ class Web:
                 uow.session.expunge_all()
                 return result
 
-        return await asyncio.to_thread(call)
+        return await asyncio.to_thread(
+            call if commit else partial(self.db.read_again_if_dropped, call)
+        )
 
 
 def _templates() -> jinja2.Environment:

@@ -16,13 +16,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import func, select, text
 
+from bot.server import build_app
+from bot.settings import Settings
 from commands.dispatch import dispatch
+from integrations.web.api import API_KEY
+from storage import access
 from storage import engine as engine_module
 from storage.database import Database
 from storage.engine import make_engine
 from storage.models import Decision, InboundEvent
+from tests.background import serving
 from tests.support import Desk
 
 MONDAY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
@@ -163,3 +169,39 @@ def test_a_command_without_a_key_is_not_run_again_and_writes_nothing(
     reply = _decision(desk, "No key", None)
     assert not reply.ok and reply.retry
     assert _count(db, Decision) == 1
+
+
+def test_a_read_on_a_dropped_connection_reads_again(
+    pg: tuple[Database, str], database_url: str
+) -> None:
+    db, name = pg
+    desk = _desk(db)
+    assert _decision(desk, "Before the restart", "k-1").ok
+    assert _drop_connections(database_url, name) >= 1
+
+    def read() -> int:
+        return _count(db, Decision)
+
+    assert db.read_again_if_dropped(read) == 1
+
+
+def test_the_json_api_answers_after_the_server_dropped_its_connections(
+    pg: tuple[Database, str], database_url: str
+) -> None:
+    """Over real HTTP: the live view's API reads through ``read_again_if_dropped``."""
+    db, name = pg
+    desk = _desk(db)
+    assert _decision(desk, "Before the restart", "k-1").ok
+    with db.uow() as work:
+        secret = access.create_api_token(work.session, team_id=1, label="t", now=MONDAY)
+        work.commit()
+    app = build_app(Settings(database_url=db.url, outbox_tick_seconds=3600.0), db)
+    app[API_KEY].clock = lambda: MONDAY
+    headers = {"Authorization": f"Bearer {secret}"}
+    with serving(app) as server:
+        url = f"{server.url}/api/v1/teams/1/decisions"
+        assert requests.get(url, headers=headers, timeout=10).status_code == 200
+        assert _drop_connections(database_url, name) >= 1
+        answer = requests.get(url, headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert [d["ref"] for d in answer.json()["items"]] == ["D-1"]
