@@ -37,6 +37,7 @@ def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
     commitment = Commitment(
         team_id=team.id,
         text=cmd.text,
+        status="open",
         owner_id=owner.id,
         department_id=owner.department_id,
         created_by_id=ctx.actor.id,
@@ -46,8 +47,10 @@ def log_commitment(cmd: a.LogCommitment, ctx: Context) -> Reply:
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    insert_numbered(ctx.session, commitment, "C")
-    ctx.audit("commitment.logged", "commitment", commitment.id, after=_commitment_state(commitment))
+    # Its audit event goes with it (one statement on PostgreSQL): the state is read before
+    # the insert, so every field of it is set above (or None until it is).
+    logged = ctx.audit_event("commitment.logged", "commitment", after=_commitment_state(commitment))
+    insert_numbered(ctx.session, commitment, "C", audit=logged)
     notice = _past_notice(ctx, commitment, cmd.when)
     reply = _commitment_reply(
         ctx,

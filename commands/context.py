@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, insert, select
+from sqlalchemy import and_, bindparam, false, select
 from sqlalchemy.orm import Session
 
 from commands.dates import UnreadableDate, parse_when
@@ -17,8 +17,6 @@ from commands.rules import local_today
 from storage import outbox, people
 from storage.inbound import claim, claim_cte, claim_params
 from storage.models import (
-    AuditEvent,
-    Base,
     ChannelLink,
     OutboxMessage,
     Person,
@@ -26,6 +24,7 @@ from storage.models import (
     Team,
     TeamMember,
 )
+from storage.records import AUDIT_INSERT
 from storage.teams import link_platforms, links_of_team
 
 NO_TEAM = (
@@ -232,23 +231,38 @@ class Context:
     ) -> None:
         """Record a change (who, when, before, after). Whoever changes a team's log is one of
         its members from then on."""
-        if self.team is not None:
-            self._actor_member(self.team.id)
         # A Core insert (every change writes one): nothing reads an AuditEvent object back.
         self.session.connection().execute(
-            _AUDIT_INSERT,
+            AUDIT_INSERT,
             {
-                "team_id": self.team.id if self.team else None,
-                "actor_id": self.actor.id,
-                "action": action,
-                "entity": entity,
+                **self.audit_event(action, entity, before=before, after=after),
                 "entity_id": entity_id,
-                "before": before,
-                "after": after,
-                "platform": self.invocation.platform,
-                "at": self.now,
             },
         )
+
+    def audit_event(
+        self,
+        action: str,
+        entity: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The audit event of a change, every column but ``entity_id``, for a record written
+        with its event in one statement (``storage.records.insert_numbered``); the actor
+        joins the team as ``audit`` would have them."""
+        if self.team is not None:
+            self._actor_member(self.team.id)
+        return {
+            "team_id": self.team.id if self.team else None,
+            "actor_id": self.actor.id,
+            "action": action,
+            "entity": entity,
+            "before": before,
+            "after": after,
+            "platform": self.invocation.platform,
+            "at": self.now,
+        }
 
     def announce(self, reply: Reply) -> None:
         """Queue ``reply`` for the team's channels on the other platforms (written to the
@@ -306,8 +320,6 @@ class Context:
                 )
 
 
-# inline(): no RETURNING of the new id (SQLAlchemy adds one by default), which nothing reads.
-_AUDIT_INSERT = insert(Base.metadata.tables[AuditEvent.__tablename__]).inline()
 _CONTEXT_QUERIES: dict[tuple[str, bool, bool], Any] = {}
 
 

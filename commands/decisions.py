@@ -31,6 +31,7 @@ def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
     decision = Decision(
         team_id=team.id,
         text=text,
+        status="active",
         rationale=cmd.rationale,
         decided_by_id=ctx.actor.id,
         department_id=ctx.actor.department_id,
@@ -38,8 +39,10 @@ def log_decision(cmd: a.LogDecision, ctx: Context) -> Reply:
         source_link=ctx.invocation.source_link,
         created_at=ctx.now,
     )
-    insert_numbered(ctx.session, decision, "D")
-    ctx.audit("decision.logged", "decision", decision.id, after=_decision_state(decision))
+    # Its audit event goes with it (one statement on PostgreSQL): the state is read before
+    # the insert, so every field of it is set above.
+    logged = ctx.audit_event("decision.logged", "decision", after=_decision_state(decision))
+    insert_numbered(ctx.session, decision, "D", audit=logged)
     reply = _decision_reply(
         ctx, decision, f"{ref('D', decision.number)} logged by {ctx.actor.display_name}"
     )

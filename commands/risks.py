@@ -29,9 +29,10 @@ def log_risk(cmd: a.LogRisk, ctx: Context) -> Reply:
         created_by_id=ctx.actor.id,
         created_at=ctx.now,
     )
-    insert_numbered(ctx.session, risk, "R")
-    rating = risk_rating(impact=risk.impact, likelihood=risk.likelihood)
-    ctx.audit("risk.logged", "risk", risk.id, after={"text": risk.text, "rating": rating})
+    # Its audit event goes with it (one statement on PostgreSQL), from the values above.
+    rating = risk_rating(impact=cmd.impact, likelihood=cmd.likelihood)
+    logged = ctx.audit_event("risk.logged", "risk", after={"text": cmd.text, "rating": rating})
+    insert_numbered(ctx.session, risk, "R", audit=logged)
     reply = _risk_reply(ctx, risk, f"R-{risk.number} logged by {ctx.actor.display_name}")
     ctx.announce(reply)
     return reply
