@@ -89,6 +89,15 @@ def _desk(db: Database) -> _Desk:
     return desk
 
 
+def _logged_then_dropped(pg: tuple[Database, str], database_url: str) -> _Desk:
+    """A team with D-1 logged, then every connection of its pool dropped by the server."""
+    db, name = pg
+    desk = _desk(db)
+    assert _decision(desk, "Before the restart", "k-1").ok
+    assert _drop_connections(database_url, name) >= 1
+    return desk
+
+
 def _count(db: Database, model: Any) -> int:
     with db.uow() as work:
         return int(work.session.scalar(select(func.count()).select_from(model)) or 0)
@@ -97,10 +106,8 @@ def _count(db: Database, model: Any) -> int:
 def test_a_command_on_a_connection_the_server_dropped_runs_again_and_is_written_once(
     pg: tuple[Database, str], database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db, name = pg
-    desk = _desk(db)
-    assert _decision(desk, "Before the restart", "k-1").ok
-    assert _drop_connections(database_url, name) >= 1
+    db = pg[0]
+    desk = _logged_then_dropped(pg, database_url)
 
     # The pooled connection went back seconds ago: it is not pinged, its first statement
     # fails, and the command runs again on a new connection.
@@ -122,10 +129,8 @@ def test_an_idle_connection_is_pinged_and_replaced_before_a_command_uses_it(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db, name = pg
-    desk = _desk(db)
-    assert _decision(desk, "Before the restart", "k-1").ok
-    assert _drop_connections(database_url, name) >= 1
+    db = pg[0]
+    desk = _logged_then_dropped(pg, database_url)
     # Every connection now counts as idle: the checkout pings it, finds it dead, and the
     # pool hands out a new one before the command's first statement.
     monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
@@ -162,10 +167,8 @@ def test_a_command_without_a_key_is_not_run_again_and_writes_nothing(
 ) -> None:
     """Without a claim a second run could write it twice (if the break came at the commit):
     the person is asked to try again instead."""
-    db, name = pg
-    desk = _desk(db)
-    assert _decision(desk, "Before the restart", "k-1").ok
-    assert _drop_connections(database_url, name) >= 1
+    db = pg[0]
+    desk = _logged_then_dropped(pg, database_url)
     reply = _decision(desk, "No key", None)
     assert not reply.ok and reply.retry
     assert _count(db, Decision) == 1
@@ -174,10 +177,8 @@ def test_a_command_without_a_key_is_not_run_again_and_writes_nothing(
 def test_a_read_on_a_dropped_connection_reads_again(
     pg: tuple[Database, str], database_url: str
 ) -> None:
-    db, name = pg
-    desk = _desk(db)
-    assert _decision(desk, "Before the restart", "k-1").ok
-    assert _drop_connections(database_url, name) >= 1
+    db = pg[0]
+    _logged_then_dropped(pg, database_url)
 
     def read() -> int:
         return _count(db, Decision)
