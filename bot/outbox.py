@@ -394,6 +394,7 @@ class OutboxWorker:
         self._wake = wake or asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._draining = False
 
     @property
     def engine(self) -> DeliveryEngine:
@@ -406,6 +407,14 @@ class OutboxWorker:
 
     def kick(self) -> None:
         self._wake.set()
+
+    @property
+    def idle(self) -> bool:
+        """Neither delivering nor kicked and about to: what a caller that waits for the
+        worker to finish its work (a test's ``settle``) checks. A worker whose loop is not
+        running is idle, kicked or not."""
+        running = self._task is not None and not self._task.done()
+        return not running or (not self._draining and not self._wake.is_set())
 
     async def run_once(self) -> DeliveryReport:
         return await self.engine.deliver_due(limit=BATCH)
@@ -424,7 +433,11 @@ class OutboxWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.tick_seconds)
                 self._wake.clear()
-                await self._drain()
+                self._draining = True
+                try:
+                    await self._drain()
+                finally:
+                    self._draining = False
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is away; try again next tick

@@ -83,7 +83,11 @@ class ServerTime:
             for worker in self._workers:
                 await worker.run_once()
             await _background_work_done()
-            if not any([await asyncio.to_thread(_sending, w) for w in self._workers]):
+            # The worker's own loop, once kicked, may have leased a row whose lease is not
+            # committed yet (run_once skipped it, and it does not show as "sending"): wait
+            # until that loop is idle too.
+            idle = all(w.idle for w in self._workers)
+            if idle and not any([await asyncio.to_thread(_sending, w) for w in self._workers]):
                 return
             # A send the worker's own loop started is still in flight: its outcome is near.
             await asyncio.sleep(0.01)
